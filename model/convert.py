@@ -1,0 +1,562 @@
+#!/usr/bin/env python3
+"""Convert the facegate face models to ONNX (opset 13, NHWC f32 inputs, batch 1).
+
+Usage: convert.py --human-models DIR --expo DIR --out DIR [--work DIR] [--only NAME ...]
+  DIR for --human-models / --expo is the extracted npm package root (the folder holding package.json).
+
+Steps per model:
+  tfjs (blazeface-front, facemesh): tf2onnx --tfjs (with the _FusedConv2D TArgs fix), then graph
+      patches (fixed batch 1, named outputs), fp16 weight storage, and a fidelity check against
+      TensorFlow running the original tfjs graph.
+  tflite (mobilefacenet, onet): tf2onnx --tflite, batch-2 -> batch-1 patch for MobileFaceNet,
+      fp16 weight storage, fidelity check against the TFLite interpreter.
+fp16 storage is kept only if the max abs output difference vs the fp32 ONNX is below a per-model
+tolerance; otherwise the fp32 file is written.
+"""
+import argparse
+import json
+import re
+import os
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper, TensorProto
+import onnxruntime as ort
+
+OPSET = 13
+RNG_SEED = 1234
+
+
+# --------------------------------------------------------------------------------------------
+# tf2onnx helpers
+# --------------------------------------------------------------------------------------------
+def _add_targs(node):
+    """TF 2.15 requires attr TArgs on _FusedConv2D; tfjs graphs don't carry it."""
+    if node.get("op") == "_FusedConv2D":
+        attr = node.setdefault("attr", {})
+        if "TArgs" not in attr:
+            n = int(attr.get("num_args", {}).get("i", 0))
+            t = attr.get("T", {}).get("type", "DT_FLOAT")
+            attr["TArgs"] = {"list": {"type": [t] * n}} if n else {"list": {}}
+    return node
+
+
+def _patch_tf2onnx_tfjs():
+    from tf2onnx import tfjs_utils
+    if getattr(tfjs_utils, "_facegate_patched", False):
+        return
+    orig = tfjs_utils.tfjs_node_to_tf_node_def
+
+    def wrapped(node):
+        node = json.loads(json.dumps(node))  # copy: keep tf2onnx's own node dict untouched
+        return orig(_add_targs(node))
+
+    tfjs_utils.tfjs_node_to_tf_node_def = wrapped
+    tfjs_utils._facegate_patched = True
+
+
+def run_tf2onnx(args_list):
+    from tf2onnx import convert, utils
+    utils.INTERNAL_NAME = 1  # tf2onnx's global name counter: reset so each file is reproducible alone
+    saved = sys.argv
+    sys.argv = ["tf2onnx.convert"] + args_list
+    try:
+        convert.main()
+    finally:
+        sys.argv = saved
+
+
+def tfjs_to_onnx(model_json, out_path):
+    _patch_tf2onnx_tfjs()
+    run_tf2onnx(["--tfjs", model_json, "--output", out_path, "--opset", str(OPSET)])
+    return onnx.load(out_path)
+
+
+def tflite_to_onnx(tflite_path, out_path):
+    run_tf2onnx(["--tflite", tflite_path, "--output", out_path, "--opset", str(OPSET)])
+    return onnx.load(out_path)
+
+
+# --------------------------------------------------------------------------------------------
+# Reference runners (the source model in TensorFlow / TFLite)
+# --------------------------------------------------------------------------------------------
+class TfjsReference:
+    """Runs the original tfjs graph model in TensorFlow (GraphDef built from model.json + .bin)."""
+
+    def __init__(self, model_json):
+        import tensorflow as tf
+        from google.protobuf.json_format import ParseDict
+        from tensorflow.core.framework import graph_pb2, node_def_pb2
+        from tf2onnx import tfjs_utils
+        model, zipped = tfjs_utils.read_model_json(model_json)
+        assert not zipped
+        wm = model["weightsManifest"][0]
+        data = b"".join(open(os.path.join(os.path.dirname(model_json), p), "rb").read() for p in wm["paths"])
+        weights, off = {}, 0
+        for w in wm["weights"]:
+            name, arr, nb = tfjs_utils.read_tfjs_weight(w, data, offset=off)
+            weights[name] = arr
+            off += nb
+        gd = graph_pb2.GraphDef()
+        dt = {"type": "DT_FLOAT"}
+
+        def prelu_nodes(name, x, alpha):
+            # tfjs-only op Prelu(x, a) = Relu(x) - a * Relu(-x), expanded into stock TF ops
+            return [
+                {"name": name + "/pos", "op": "Relu", "input": [x], "attr": {"T": dt}},
+                {"name": name + "/negx", "op": "Neg", "input": [x], "attr": {"T": dt}},
+                {"name": name + "/negr", "op": "Relu", "input": [name + "/negx"], "attr": {"T": dt}},
+                {"name": name + "/nega", "op": "Mul", "input": [alpha, name + "/negr"], "attr": {"T": dt}},
+                {"name": name, "op": "Sub", "input": [name + "/pos", name + "/nega"], "attr": {"T": dt}},
+            ]
+
+        expanded = []
+        for node in model["modelTopology"]["node"]:
+            node = json.loads(json.dumps(node))
+            if node["op"] == "Prelu":
+                expanded += prelu_nodes(node["name"], node["input"][0], node["input"][1])
+            elif node["op"] == "_FusedConv2D" and "UHJlbHU=" in node["attr"]["fused_ops"]["list"]["s"]:
+                # BiasAdd+Prelu fusion is tfjs-only: keep BiasAdd fused, expand Prelu
+                x, w, b, alpha = node["input"]
+                conv = dict(node, name=node["name"] + "/conv", input=[x, w, b])
+                conv["attr"] = dict(node["attr"], fused_ops={"list": {"s": ["Qmlhc0FkZA=="]}},
+                                    num_args={"i": "1"})
+                conv["attr"].pop("TArgs", None)
+                expanded += [conv] + prelu_nodes(node["name"], conv["name"], alpha)
+            else:
+                expanded.append(node)
+        for node in expanded:
+            node = _add_targs(node)
+            node.pop("device", None)
+            nd = node_def_pb2.NodeDef()
+            ParseDict(node, nd)
+            if nd.op == "Const":
+                nd.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(weights[nd.name]))
+            gd.node.append(nd)
+        self.sig = model.get("signature", {})
+        self.graph = tf.Graph()
+        with self.graph.as_default():
+            tf.graph_util.import_graph_def(gd, name="")
+        self.sess = tf.compat.v1.Session(graph=self.graph)
+        self.inputs = [n.name for n in gd.node if n.op == "Placeholder"]
+
+    def run(self, outputs, x):
+        return self.sess.run([o + ":0" for o in outputs], {self.inputs[0] + ":0": x})
+
+
+class TfliteReference:
+    def __init__(self, path, batch=None):
+        import tensorflow as tf
+        self.it = tf.lite.Interpreter(model_path=path)
+        self.it.allocate_tensors()
+        self.inp = self.it.get_input_details()[0]
+        self.outs = self.it.get_output_details()
+
+    def run(self, x):
+        b = self.inp["shape"][0]
+        if x.shape[0] != b:  # pad batch (MobileFaceNet has batch 2 baked in)
+            x = np.concatenate([x] + [x[:1]] * (b - x.shape[0]), axis=0)
+        self.it.set_tensor(self.inp["index"], x.astype(np.float32))
+        self.it.invoke()
+        return {d["name"]: self.it.get_tensor(d["index"])[:1] for d in self.outs}
+
+
+# --------------------------------------------------------------------------------------------
+# ONNX graph utilities
+# --------------------------------------------------------------------------------------------
+def set_dim(vi, axis, value):
+    d = vi.type.tensor_type.shape.dim[axis]
+    d.Clear()
+    d.dim_value = value
+
+
+def rename_tensor(graph, old, new):
+    for n in graph.node:
+        for i, x in enumerate(n.input):
+            if x == old:
+                n.input[i] = new
+        for i, x in enumerate(n.output):
+            if x == old:
+                n.output[i] = new
+    for coll in (graph.input, graph.output, graph.value_info):
+        for v in coll:
+            if v.name == old:
+                v.name = new
+
+
+_GEN = re.compile(r"__\d+")
+
+
+def canonicalize(model):
+    """Make the file byte-reproducible: tf2onnx numbers generated names (x__123) in an order that
+    varies between runs; renumber them by first appearance, order initializers by first use, clear
+    the doc strings (they hold the absolute source path)."""
+    g = model.graph
+    mapping, count = {}, [0]
+
+    def canon(name):
+        if not name or not _GEN.search(name):
+            return name
+        if name not in mapping:
+            prefix = _GEN.split(name)[0].split(":")[0]
+            mapping[name] = f"{prefix}_g{count[0]}"
+            count[0] += 1
+        return mapping[name]
+
+    first_use = {}
+    for n in g.node:
+        for i in n.input:
+            first_use.setdefault(i, len(first_use))
+    for n in g.node:
+        n.input[:] = [canon(x) for x in n.input]
+        n.output[:] = [canon(x) for x in n.output]
+        n.name = canon(n.name)
+        n.doc_string = ""
+    inits = sorted(g.initializer, key=lambda t: first_use.get(t.name, 1 << 30))
+    for t in inits:
+        t.name = canon(t.name)
+    del g.initializer[:]
+    g.initializer.extend(inits)
+    for v in list(g.input) + list(g.output):
+        v.name = canon(v.name)
+    g.doc_string = ""
+    model.doc_string = ""
+    return model
+
+
+def finalize(model):
+    """Drop stale value_info, re-run shape inference, check."""
+    model = canonicalize(model)
+    del model.graph.value_info[:]
+    used = {n.domain for n in model.graph.node}
+    keep = [o for o in model.opset_import if o.domain in ("", "ai.onnx") or o.domain in used]
+    del model.opset_import[:]
+    model.opset_import.extend(keep)
+    model = onnx.shape_inference.infer_shapes(model, strict_mode=True)
+    onnx.checker.check_model(model)
+    return model
+
+
+def to_fp16_storage(model, min_elems=16):
+    """Store float32 initializers (>= min_elems elements) as float16, with a Cast back to float32."""
+    g = model.graph
+    new_inits, casts = [], []
+    for init in g.initializer:
+        if init.data_type == TensorProto.FLOAT and int(np.prod(list(init.dims))) >= min_elems:
+            arr = numpy_helper.to_array(init)
+            h = numpy_helper.from_array(arr.astype(np.float16), init.name + "_fp16")
+            new_inits.append(h)
+            casts.append(helper.make_node("Cast", [h.name], [init.name], to=TensorProto.FLOAT,
+                                          name=init.name + "_cast"))
+        else:
+            new_inits.append(init)
+    del g.initializer[:]
+    g.initializer.extend(new_inits)
+    nodes = casts + list(g.node)
+    del g.node[:]
+    g.node.extend(nodes)
+    return model
+
+
+def session(model_or_path):
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    so.inter_op_num_threads = 1
+    src = model_or_path.SerializeToString() if isinstance(model_or_path, onnx.ModelProto) else model_or_path
+    return ort.InferenceSession(src, so, providers=["CPUExecutionProvider"])
+
+
+def ort_run(sess, x):
+    names = [o.name for o in sess.get_outputs()]
+    return dict(zip(names, sess.run(None, {sess.get_inputs()[0].name: x})))
+
+
+def max_diff(a, b):
+    return max(float(np.max(np.abs(a[k] - b[k]))) for k in a)
+
+
+# --------------------------------------------------------------------------------------------
+# Test inputs
+# --------------------------------------------------------------------------------------------
+def load_rgb(path, size, box=None):
+    from PIL import Image
+    im = Image.open(path).convert("RGB")
+    if box is not None:
+        im = im.crop(box)
+    return np.asarray(im.resize((size, size), Image.BILINEAR), dtype=np.float32)
+
+
+def test_images(size, images, box=None):
+    """A few real images (0..255 RGB, HWC) + random noise images."""
+    rng = np.random.default_rng(RNG_SEED)
+    out = [load_rgb(p, size, box) for p in images if os.path.exists(p)]
+    out += [rng.uniform(0, 255, (size, size, 3)).astype(np.float32) for _ in range(3)]
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Models
+# --------------------------------------------------------------------------------------------
+def decide_fp16(name, m32, m16, inputs, tol, report):
+    s32, s16 = session(m32), session(m16)
+    d = max(max_diff(ort_run(s32, x), ort_run(s16, x)) for x in inputs)
+    ok = d <= tol
+    report[name]["fp16_vs_fp32_max_abs_diff"] = d
+    report[name]["fp16_tolerance"] = tol
+    report[name]["weights"] = "fp16 (Cast to f32)" if ok else "fp32"
+    print(f"[{name}] fp16 vs fp32 max abs diff {d:.3g} (tol {tol}) -> {'fp16' if ok else 'fp32'}")
+    return m16 if ok else m32
+
+
+def convert_blazeface(src, out_dir, work, images, report):
+    name = "blazeface-front"
+    mj = os.path.join(src, "models", "blazeface-front.json")
+    m = tfjs_to_onnx(mj, os.path.join(work, name + ".raw.onnx"))
+    g = m.graph
+    sess = session(m)
+    shapes = {o.name: tuple(o.shape) for o in sess.get_outputs()}
+    print(f"[{name}] raw outputs {shapes}")
+    # identify heads by shape: 512 anchors = 16x16 grid (stride 8) x 2; 384 = 8x8 grid (stride 16) x 6
+    by = {}
+    for o, s in shapes.items():
+        by[(s[1], s[2])] = o
+    c512, c384, r512, r384 = by[(512, 1)], by[(384, 1)], by[(512, 16)], by[(384, 16)]
+    rename_tensor(g, g.input[0].name, "input")
+    g.node.extend([
+        helper.make_node("Concat", [c512, c384], ["classificators"], axis=1, name="concat_classificators"),
+        helper.make_node("Concat", [r512, r384], ["regressors"], axis=1, name="concat_regressors"),
+    ])
+    del g.output[:]
+    g.output.extend([
+        helper.make_tensor_value_info("classificators", TensorProto.FLOAT, [1, 896, 1]),
+        helper.make_tensor_value_info("regressors", TensorProto.FLOAT, [1, 896, 16]),
+    ])
+    m = finalize(m)
+
+    # fidelity vs TF running the tfjs graph
+    ref = TfjsReference(mj)
+    tf_out_names = ["Identity", "Identity_1", "Identity_2", "Identity_3"]
+    imgs = test_images(128, images)
+    xs = [(im / 127.5 - 1.0)[None].astype(np.float32) for im in imgs]
+    s = session(m)
+    d = 0.0
+    for x in xs:
+        r = dict(zip(tf_out_names, ref.run(tf_out_names, x)))
+        # map the tf outputs to our heads via the raw onnx names (tf2onnx keeps the tfjs names + ':0')
+        raw = {k.split(":")[0]: v for k, v in r.items()}
+        key = lambda onnx_name: raw[onnx_name.split(":")[0]]
+        cls = np.concatenate([key(c512), key(c384)], axis=1)
+        reg = np.concatenate([key(r512), key(r384)], axis=1)
+        o = ort_run(s, x)
+        d = max(d, float(np.abs(o["classificators"] - cls).max()), float(np.abs(o["regressors"] - reg).max()))
+    report[name] = {"onnx_fp32_vs_tf_max_abs_diff": d,
+                    "head_mapping": {"512(stride8)": [c512, r512], "384(stride16)": [c384, r384]}}
+    print(f"[{name}] fp32 onnx vs TF(tfjs graph) max abs diff {d:.3g}")
+    m16 = finalize(to_fp16_storage(onnx.load_from_string(m.SerializeToString())))
+    return decide_fp16(name, m, m16, xs, 1e-3, report)
+
+
+def convert_facemesh(src, out_dir, work, images, report):
+    name = "facemesh"
+    mj = os.path.join(src, "models", "facemesh.json")
+    m = tfjs_to_onnx(mj, os.path.join(work, name + ".raw.onnx"))
+    g = m.graph
+    print(f"[{name}] raw inputs {[i.name for i in g.input]} outputs {[o.name for o in g.output]}")
+    rename_tensor(g, g.input[0].name, "input")
+    set_dim(g.input[0], 0, 1)
+    ren = {"output_mesh": "mesh", "output_faceflag": "faceflag", "output_contours": "contours"}
+    for o in list(g.output):
+        base = o.name.split(":")[0]
+        if base in ren:
+            rename_tensor(g, o.name, ren[base])
+    order = {"mesh": 0, "faceflag": 1, "contours": 2}
+    outs = sorted(g.output, key=lambda o: order[o.name])
+    outs = [onnx.ValueInfoProto.FromString(o.SerializeToString()) for o in outs]
+    for o in outs:
+        set_dim(o, 0, 1)
+    del g.output[:]
+    g.output.extend(outs)
+    # any remaining -1 batch in Reshape constants is fine (inferred); fix them to 1 anyway for tract
+    for init in g.initializer:
+        if init.data_type == TensorProto.INT64 and len(init.dims) == 1:
+            a = numpy_helper.to_array(init)
+            if a.size >= 2 and a[0] == -1:
+                a = a.copy(); a[0] = 1
+                init.CopyFrom(numpy_helper.from_array(a, init.name))
+    m = finalize(m)
+
+    ref = TfjsReference(mj)
+    sig_out = {k: v["name"].split(":")[0] for k, v in ref.sig["outputs"].items()}
+    imgs = test_images(192, images, box=(25, 25, 225, 225))
+    xs = [(im / 255.0)[None].astype(np.float32) for im in imgs]
+    s = session(m)
+    d = 0.0
+    for x in xs:
+        r = dict(zip(sig_out.keys(), ref.run(list(sig_out.values()), x)))
+        o = ort_run(s, x)
+        for k, v in ren.items():
+            d = max(d, float(np.abs(o[v] - r[k]).max()))
+    report[name] = {"onnx_fp32_vs_tf_max_abs_diff": d}
+    print(f"[{name}] fp32 onnx vs TF(tfjs graph) max abs diff {d:.3g}")
+    m16 = finalize(to_fp16_storage(onnx.load_from_string(m.SerializeToString())))
+    # tfjs weights were already float16-quantised, so fp16 storage should be bit-exact
+    return decide_fp16(name, m, m16, xs, 1e-3, report)
+
+
+def convert_mobilefacenet(src, out_dir, work, images, report):
+    name = "mobilefacenet"
+    tfl = os.path.join(src, "android", "src", "main", "assets", "MobileFaceNet.tflite")
+    m = tflite_to_onnx(tfl, os.path.join(work, name + ".raw.onnx"))
+    g = m.graph
+    print(f"[{name}] raw input {g.input[0].name} {[d.dim_value for d in g.input[0].type.tensor_type.shape.dim]}")
+    # batch 2 -> 1: I/O dims and Reshape shape initializers with leading 2
+    reshape_shape_inputs = {n.input[1] for n in g.node if n.op_type == "Reshape"}
+    patched = []
+    for init in g.initializer:
+        if init.name in reshape_shape_inputs:
+            a = numpy_helper.to_array(init)
+            if a.size >= 1 and a[0] == 2:
+                a = a.copy(); a[0] = 1
+                init.CopyFrom(numpy_helper.from_array(a, init.name))
+                patched.append((init.name, a.tolist()))
+    print(f"[{name}] patched Reshape shapes: {patched}")
+    rename_tensor(g, g.input[0].name, "input")
+    rename_tensor(g, g.output[0].name, "embedding")
+    set_dim(g.input[0], 0, 1)
+    set_dim(g.output[0], 0, 1)
+    m = finalize(m)
+
+    ref = TfliteReference(tfl)
+    imgs = test_images(112, images, box=(55, 55, 195, 195))
+    xs = [((im - 127.5) / 128.0)[None].astype(np.float32) for im in imgs]
+    s = session(m)
+    d, cos = 0.0, 1.0
+    for x in xs:
+        r = list(ref.run(x).values())[0]
+        o = ort_run(s, x)["embedding"]
+        d = max(d, float(np.abs(o - r).max()))
+    report[name] = {"onnx_fp32_vs_tflite_max_abs_diff": d, "reshape_patched": patched}
+    print(f"[{name}] fp32 onnx vs TFLite max abs diff {d:.3g}")
+    m16 = finalize(to_fp16_storage(onnx.load_from_string(m.SerializeToString())))
+    s32, s16 = session(m), session(m16)
+    for x in xs:
+        a, b = ort_run(s32, x)["embedding"][0], ort_run(s16, x)["embedding"][0]
+        cos = min(cos, float(a @ b / np.linalg.norm(a) / np.linalg.norm(b)))
+    report[name]["fp16_vs_fp32_min_cosine"] = cos
+    print(f"[{name}] fp16 vs fp32 min cosine {cos:.7f}")
+    # embeddings are un-normalised (norm ~ 10-20): judge by cosine, tolerance 1e-4
+    m_out = m16 if cos >= 1 - 1e-4 else m
+    report[name]["weights"] = "fp16 (Cast to f32)" if m_out is m16 else "fp32"
+    d16 = max(float(np.abs(ort_run(s32, x)["embedding"] - ort_run(s16, x)["embedding"]).max()) for x in xs)
+    report[name]["fp16_vs_fp32_max_abs_diff"] = d16
+    return m_out
+
+
+def convert_onet(src, out_dir, work, images, report):
+    name = "onet"
+    tfl = os.path.join(src, "android", "src", "main", "assets", "onet.tflite")
+    m = tflite_to_onnx(tfl, os.path.join(work, name + ".raw.onnx"))
+    g = m.graph
+    fixed = restore_dropped_fc_bias(g, tfl)
+    print(f"[{name}] restored FULLY_CONNECTED biases dropped by tf2onnx: {fixed}")
+    rename_tensor(g, g.input[0].name, "input")
+    ren = {"onet/prob1": "prob", "onet/conv6-2/conv6-2": "box", "onet/conv6-3/conv6-3": "landmarks"}
+    for o in list(g.output):
+        if o.name in ren:
+            rename_tensor(g, o.name, ren[o.name])
+    order = {"prob": 0, "box": 1, "landmarks": 2}
+    outs = sorted(g.output, key=lambda o: order[o.name])
+    outs = [onnx.ValueInfoProto.FromString(o.SerializeToString()) for o in outs]
+    del g.output[:]
+    g.output.extend(outs)
+    m = finalize(m)
+    ref = TfliteReference(tfl)
+    imgs = test_images(48, images, box=(65, 65, 185, 185))
+    xs = [((im.transpose(1, 0, 2) - 127.5) / 128.0)[None].astype(np.float32) for im in imgs]
+    s = session(m)
+    d = 0.0
+    for x in xs:
+        r = ref.run(x)
+        o = ort_run(s, x)
+        for k, v in ren.items():
+            d = max(d, float(np.abs(o[v] - r[k]).max()))
+    report[name] = {"onnx_fp32_vs_tflite_max_abs_diff": d}
+    print(f"[{name}] fp32 onnx vs TFLite max abs diff {d:.3g}")
+    m16 = finalize(to_fp16_storage(onnx.load_from_string(m.SerializeToString())))
+    return decide_fp16(name, m, m16, xs, 1e-3, report)
+
+
+def restore_dropped_fc_bias(g, tflite_path):
+    """tf2onnx 1.16.1 converts a TFLite FULLY_CONNECTED whose input needs flattening (onet conv5,
+    input [1,3,3,128]) to Reshape+MatMul and silently drops its bias. Re-add it: for every TFLite
+    FULLY_CONNECTED with a bias whose output is produced by a bare ONNX MatMul, insert Add(bias)."""
+    import tensorflow as tf
+    it = tf.lite.Interpreter(model_path=tflite_path)
+    it.allocate_tensors()
+    td = it.get_tensor_details()
+    fixed = []
+    for op in it._get_ops_details():
+        if op["op_name"] != "FULLY_CONNECTED" or len(op["inputs"]) < 3 or op["inputs"][2] < 0:
+            continue
+        out = td[op["outputs"][0]]["name"]
+        bias = it.get_tensor(op["inputs"][2]).astype(np.float32)
+        for idx, n in enumerate(g.node):
+            if out in n.output and n.op_type == "MatMul":
+                bname = out + "/restored_bias"
+                g.initializer.append(numpy_helper.from_array(bias, bname))
+                n.output[list(n.output).index(out)] = out + "_nobias"
+                g.node.insert(idx + 1, helper.make_node("Add", [out + "_nobias", bname], [out],
+                                                        name=out + "_bias_add"))
+                fixed.append(out)
+                break
+    return fixed
+
+
+MODELS = {
+    "blazeface-front": ("human", convert_blazeface),
+    "facemesh": ("human", convert_facemesh),
+    "mobilefacenet": ("expo", convert_mobilefacenet),
+    "onet": ("expo", convert_onet),
+}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--human-models", required=True)
+    ap.add_argument("--expo", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--work", default=None)
+    ap.add_argument("--images", nargs="*", default=[
+        "/work/shared/datasets/lfw/Aaron_Eckhart/Aaron_Eckhart_0001.jpg"])
+    ap.add_argument("--only", nargs="*", default=list(MODELS))
+    args = ap.parse_args()
+    work = args.work or tempfile.mkdtemp(prefix="facegate-convert-")
+    os.makedirs(work, exist_ok=True)
+    os.makedirs(args.out, exist_ok=True)
+    report = {}
+    for name in args.only:
+        which, fn = MODELS[name]
+        src = args.human_models if which == "human" else args.expo
+        m = fn(src, args.out, work, args.images, report)
+        m.producer_name = "facegate/model/convert.py (tf2onnx 1.16.1)"
+        path = os.path.join(args.out, name + ".onnx")
+        onnx.save(m, path)
+        # final check: the saved file loads and runs
+        s = session(path)
+        x = np.zeros([d if isinstance(d, int) else 1 for d in s.get_inputs()[0].shape], np.float32)
+        s.run(None, {s.get_inputs()[0].name: x})
+        report[name]["io"] = {
+            "inputs": [(i.name, i.shape) for i in s.get_inputs()],
+            "outputs": [(o.name, o.shape) for o in s.get_outputs()],
+        }
+        report[name]["bytes"] = os.path.getsize(path)
+        print(f"[{name}] wrote {path} ({os.path.getsize(path)} bytes)")
+    with open(os.path.join(work, "report.json"), "w") as f:
+        json.dump(report, f, indent=1)
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+//! `facegate eval-lfw`: the LFW View 2 protocol over the full pipeline, on every core.
+
+use crate::cli::{read, CliError, PipelineArgs};
+use clap::Args;
+use facegate::eval::{self, LfwImage, Scored};
+use facegate::{Embedding, Frame, Pipeline, Selection};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+#[derive(Args)]
+pub struct EvalArgs {
+    /// LFW folder (one folder per person).
+    #[arg(long, env = "FACEGATE_DATA", default_value = "../shared/datasets/lfw")]
+    lfw: PathBuf,
+    /// pairs.txt (default: LFW/pairs.txt).
+    #[arg(long)]
+    pairs: Option<PathBuf>,
+    /// Folds to test, 1-based: `1..10`, `1`, `1,4`. Thresholds always come from the other folds.
+    #[arg(long, default_value = "1..10")]
+    folds: String,
+    /// Worker threads (default: every core).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Write the ROC curve as SVG.
+    #[arg(long)]
+    roc: Option<PathBuf>,
+    #[command(flatten)]
+    opts: PipelineArgs,
+}
+
+fn parse_folds(spec: &str, count: usize) -> Result<Vec<usize>, CliError> {
+    let bad = || CliError::Io(format!("--folds {spec:?}: expected e.g. 1..10, 1 or 1,4 within 1..={count}"));
+    let mut out = BTreeSet::new();
+    for part in spec.split(',') {
+        let (lo, hi) = match part.split_once("..") {
+            Some((lo, hi)) => (lo.trim().parse().map_err(|_| bad())?, hi.trim().parse().map_err(|_| bad())?),
+            None => {
+                let n: usize = part.trim().parse().map_err(|_| bad())?;
+                (n, n)
+            }
+        };
+        if lo < 1 || hi > count || lo > hi {
+            return Err(bad());
+        }
+        out.extend(lo - 1..hi);
+    }
+    Ok(out.into_iter().collect())
+}
+
+/// What embedding one image gave: the embedding (None: no face), and the milliseconds spent
+/// from decoded frame to embedding.
+type Outcome = (Option<Embedding>, f64);
+
+fn embed_all(pipeline: &Pipeline, root: &Path, images: &[LfwImage], threads: usize) -> Result<Vec<Outcome>, CliError> {
+    let bar = ProgressBar::new(images.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} images ({per_sec}, eta {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let next = Mutex::new(0usize);
+    let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; images.len()]);
+    let failure: Mutex<Option<CliError>> = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let i = {
+                    let mut n = next.lock().unwrap_or_else(|p| p.into_inner());
+                    let i = *n;
+                    *n += 1;
+                    i
+                };
+                if i >= images.len() {
+                    break;
+                }
+                let path = images[i].path(root);
+                let outcome = read(&path).and_then(|bytes| {
+                    let frame = Frame::decode(&bytes).map_err(|e| CliError::Face(e, Some(path.clone())))?;
+                    let start = Instant::now();
+                    let embedding = match pipeline.describe(&frame, Selection::Largest) {
+                        Ok(d) => Some(d.embedding),
+                        Err(facegate::Error::NoFace | facegate::Error::FaceTooSmall { .. }) => None,
+                        Err(e) => return Err(CliError::Face(e, Some(path.clone()))),
+                    };
+                    Ok((embedding, start.elapsed().as_secs_f64() * 1e3))
+                });
+                match outcome {
+                    Ok(o) => results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(o),
+                    Err(e) => {
+                        *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                        break;
+                    }
+                }
+                bar.inc(1);
+            });
+        }
+    });
+    bar.finish_and_clear();
+    if let Some(e) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(e);
+    }
+    let results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+    Ok(results.into_iter().map(|r| r.unwrap_or((None, 0.0))).collect())
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+pub fn run(args: EvalArgs) -> Result<(), CliError> {
+    let pairs_path = args.pairs.clone().unwrap_or_else(|| args.lfw.join("pairs.txt"));
+    let text = std::fs::read_to_string(&pairs_path).map_err(|e| CliError::Io(format!("{}: {e}", pairs_path.display())))?;
+    let pairs = eval::parse_pairs(&text)?;
+    let fold_count = pairs.iter().map(|p| p.fold + 1).max().unwrap_or(0);
+    let test_folds = parse_folds(&args.folds, fold_count)?;
+    let images: Vec<LfwImage> =
+        pairs.iter().flat_map(|p| [p.a.clone(), p.b.clone()]).collect::<BTreeSet<_>>().into_iter().collect();
+    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let pipeline = args.opts.pipeline()?;
+    let started = Instant::now();
+    let outcomes = embed_all(&pipeline, &args.lfw, &images, threads)?;
+    let wall = started.elapsed().as_secs_f64();
+    let by_image: BTreeMap<&LfwImage, &Outcome> = images.iter().zip(&outcomes).collect();
+    let no_face: Vec<&LfwImage> = by_image.iter().filter(|(_, o)| o.0.is_none()).map(|(i, _)| *i).collect();
+    let scored: Vec<Scored> = pairs
+        .iter()
+        .map(|p| {
+            let score = match (&by_image[&p.a].0, &by_image[&p.b].0) {
+                (Some(a), Some(b)) => a.cosine(b),
+                _ => -1.0, // no face: counted as "different"
+            };
+            Scored { score, same: p.same, fold: p.fold }
+        })
+        .collect();
+    let folds = eval::k_fold(&scored, &test_folds);
+    let accuracies: Vec<f64> = folds.iter().map(|f| f.accuracy).collect();
+    let (accuracy, accuracy_std) = eval::mean_std(&accuracies);
+    let threshold = folds.iter().map(|f| f.threshold as f64).sum::<f64>() / folds.len().max(1) as f64;
+    let (tar3, t3) = eval::tar_at_far(&scored, 1e-3);
+    let (tar2, t2) = eval::tar_at_far(&scored, 1e-2);
+    let mut times: Vec<f64> = outcomes.iter().map(|o| o.1).collect();
+    times.sort_by(f64::total_cmp);
+    let (median, p10, p90) = (percentile(&times, 0.5), percentile(&times, 0.1), percentile(&times, 0.9));
+    if let Some(path) = &args.roc {
+        plot_roc(path, &scored, accuracy).map_err(|e| CliError::Io(format!("{}: {e}", path.display())))?;
+    }
+    let tested = scored.iter().filter(|s| test_folds.contains(&s.fold)).count();
+    if args.json {
+        let out = json!({
+            "accuracy": accuracy, "accuracy_std": accuracy_std,
+            "tar_at_far_1e-3": tar3, "tar_at_far_1e-2": tar2,
+            "threshold": threshold, "far_1e-3_threshold": t3, "far_1e-2_threshold": t2,
+            "pairs": tested, "folds": folds.iter().map(|f| json!({"fold": f.fold + 1, "accuracy": f.accuracy, "threshold": f.threshold})).collect::<Vec<_>>(),
+            "images": images.len(), "no_face": no_face.len(),
+            "no_face_images": no_face.iter().map(|i| format!("{}_{:04}", i.name, i.number)).collect::<Vec<_>>(),
+            "ms_per_image": median, "ms_per_image_p10": p10, "ms_per_image_p90": p90,
+            "threads": threads, "wall_seconds": wall,
+        });
+        println!("{out}");
+    } else {
+        println!("LFW View 2, {} pairs tested in {} fold(s), {} images ({} without a face)", tested, folds.len(), images.len(), no_face.len());
+        for f in &folds {
+            println!("  fold {:>2}: accuracy {:.2} %  threshold {:.4}", f.fold + 1, f.accuracy * 100.0, f.threshold);
+        }
+        println!("accuracy        {:.2} % ± {:.2}", accuracy * 100.0, accuracy_std * 100.0);
+        println!("TAR @ FAR 1e-3  {:.2} %  (threshold {:.4}, all pairs)", tar3 * 100.0, t3);
+        println!("TAR @ FAR 1e-2  {:.2} %  (threshold {:.4}, all pairs)", tar2 * 100.0, t2);
+        println!("time per image  median {median:.1} ms (p10 {p10:.1}, p90 {p90:.1}), {threads} thread(s), {wall:.0} s wall");
+    }
+    Ok(())
+}
+
+fn plot_roc(path: &Path, scored: &[Scored], accuracy: f64) -> Result<(), Box<dyn std::error::Error>> {
+    use plotters::prelude::*;
+    let curve: Vec<(f64, f64)> = eval::roc(scored).into_iter().filter(|&(far, _)| far > 0.0).collect();
+    let root = SVGBackend::new(path, (640, 480)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(format!("facegate on LFW View 2 (accuracy {:.2} %)", accuracy * 100.0), ("sans-serif", 20))
+        .margin(10)
+        .x_label_area_size(40)
+        .y_label_area_size(50)
+        .build_cartesian_2d((1e-4f64..1.0).log_scale(), 0.8f64..1.0)?;
+    chart.configure_mesh().x_desc("false accept rate").y_desc("true accept rate").draw()?;
+    chart.draw_series(LineSeries::new(curve, &BLUE))?;
+    root.present()?;
+    Ok(())
+}

@@ -1,0 +1,143 @@
+//! The embedding network (MobileFaceNet) through tract, and the unit-length [`Embedding`].
+
+use crate::align::{AlignedFace, SIDE};
+use crate::error::{Error, Result};
+use crate::model::{bundled, sha256_hex, OnnxModel};
+use serde::{Deserialize, Serialize};
+
+/// Length of the bundled model's embedding.
+pub const DIM: usize = 192;
+
+/// An L2-normalised face embedding: two faces are the same person when their cosine similarity
+/// is above the threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "Vec<f32>", into = "Vec<f32>")]
+pub struct Embedding(Vec<f32>);
+
+impl Embedding {
+    /// Normalises `values` to unit length; refuses empty, all-zero or non-finite vectors.
+    pub fn new(mut values: Vec<f32>) -> Result<Self> {
+        let norm = values.iter().map(|v| v * v).sum::<f32>().sqrt();
+        if values.is_empty() || !norm.is_finite() || norm <= f32::EPSILON {
+            return Err(Error::InvalidArgument("an embedding must be finite and non-zero".into()));
+        }
+        values.iter_mut().for_each(|v| *v /= norm);
+        Ok(Embedding(values))
+    }
+
+    /// The unit-length mean direction of several embeddings (of equal length).
+    pub fn mean<'a>(all: impl IntoIterator<Item = &'a Embedding>) -> Result<Self> {
+        let mut sum: Vec<f32> = Vec::new();
+        for e in all {
+            if sum.is_empty() {
+                sum = vec![0.0; e.0.len()];
+            } else if sum.len() != e.0.len() {
+                return Err(Error::InvalidArgument("embeddings of different lengths".into()));
+            }
+            sum.iter_mut().zip(&e.0).for_each(|(s, v)| *s += v);
+        }
+        Embedding::new(sum)
+    }
+
+    /// The components.
+    pub fn as_slice(&self) -> &[f32] {
+        &self.0
+    }
+
+    /// Cosine similarity in -1..=1 (the dot product of unit vectors); 0 for mismatched lengths.
+    pub fn cosine(&self, other: &Embedding) -> f32 {
+        if self.0.len() != other.0.len() {
+            return 0.0;
+        }
+        self.0.iter().zip(&other.0).map(|(a, b)| a * b).sum()
+    }
+
+    /// Squared Euclidean distance, `2 - 2·cosine` for unit vectors.
+    pub fn squared_l2(&self, other: &Embedding) -> f32 {
+        2.0 - 2.0 * self.cosine(other)
+    }
+}
+
+impl TryFrom<Vec<f32>> for Embedding {
+    type Error = Error;
+    fn try_from(v: Vec<f32>) -> Result<Self> {
+        Embedding::new(v)
+    }
+}
+
+impl From<Embedding> for Vec<f32> {
+    fn from(e: Embedding) -> Self {
+        e.0
+    }
+}
+
+/// MobileFaceNet on aligned 112x112 crops, optimised once and reused.
+#[derive(Clone)]
+pub struct Embedder {
+    model: OnnxModel,
+    sha256: String,
+}
+
+impl Embedder {
+    /// The bundled MobileFaceNet.
+    pub fn new() -> Result<Self> {
+        Self::from_bytes(bundled::MOBILEFACENET)
+    }
+
+    /// A MobileFaceNet-style ONNX model from bytes: `[1,112,112,3]` RGB in, one vector out.
+    pub fn from_bytes(onnx: &[u8]) -> Result<Self> {
+        Ok(Embedder { model: OnnxModel::load("mobilefacenet", onnx, SIDE)?, sha256: sha256_hex(onnx) })
+    }
+
+    /// SHA-256 of the model file: templates record it so that embeddings of different models are
+    /// never compared.
+    pub fn model_sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    /// The embedding of one crop; with `flip`, of the crop and its mirror image summed.
+    pub fn embed(&self, face: &AlignedFace, flip: bool) -> Result<Embedding> {
+        let mut sum = self.raw(face)?;
+        if flip {
+            let mirrored = self.raw(&face.flipped())?;
+            sum.iter_mut().zip(mirrored).for_each(|(s, m)| *s += m);
+        }
+        Embedding::new(sum)
+    }
+
+    fn raw(&self, face: &AlignedFace) -> Result<Vec<f32>> {
+        debug_assert_eq!(self.model.side(), SIDE);
+        let input = face.pixels().iter().map(|v| (v - 127.5) / 128.0).collect();
+        let mut outputs = self.model.run(input)?;
+        self.model.expect_len(&outputs, 0, DIM)?;
+        Ok(outputs.swap_remove(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embeddings_are_unit_length_and_reject_bad_vectors() {
+        let e = Embedding::new(vec![3.0, 4.0]).unwrap();
+        assert_eq!(e.as_slice(), &[0.6, 0.8]);
+        assert!((e.cosine(&e) - 1.0).abs() < 1e-6);
+        assert!(e.squared_l2(&e).abs() < 1e-6);
+        for bad in [vec![], vec![0.0, 0.0], vec![f32::NAN, 1.0], vec![f32::INFINITY]] {
+            assert!(Embedding::new(bad).is_err());
+        }
+        let json: Result<Embedding, _> = serde_json::from_str("[0.0, 0.0]");
+        assert!(json.is_err());
+    }
+
+    #[test]
+    fn mean_is_the_normalised_sum() {
+        let a = Embedding::new(vec![1.0, 0.0]).unwrap();
+        let b = Embedding::new(vec![0.0, 1.0]).unwrap();
+        let m = Embedding::mean([&a, &b]).unwrap();
+        assert!((m.as_slice()[0] - m.as_slice()[1]).abs() < 1e-6);
+        assert!(Embedding::mean([&a, &Embedding::new(vec![1.0]).unwrap()]).is_err());
+        assert!(Embedding::mean([]).is_err());
+    }
+}

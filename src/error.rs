@@ -1,0 +1,135 @@
+//! The one error type of facegate, with stable codes shared with the JavaScript layer.
+
+use std::fmt;
+
+/// Everything that can go wrong between pixels and a decision.
+///
+/// Every public entry point returns this instead of panicking; [`Error::code`] gives a
+/// stable, machine-readable code (the same strings the browser layer throws).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The frame holds no face the detector accepts.
+    #[error("no face found")]
+    NoFace,
+    /// Exactly one face was required, more were found.
+    #[error("{count} faces found where exactly one is required")]
+    MultipleFaces {
+        /// How many faces were found.
+        count: usize,
+    },
+    /// A face was found but is smaller than the configured minimum.
+    #[error("the face is {size} px wide, below the minimum of {min} px")]
+    FaceTooSmall {
+        /// Width of the largest face found, in frame pixels.
+        size: u32,
+        /// The configured minimum width.
+        min: u32,
+    },
+    /// The pixels or encoded bytes do not describe a usable image.
+    #[error("invalid frame: {reason}")]
+    InvalidFrame {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A model failed to load or to run.
+    #[error("model {name}: {reason}")]
+    Model {
+        /// Which model.
+        name: &'static str,
+        /// What tract said.
+        reason: String,
+    },
+    /// No identity with that id is enrolled.
+    #[error("unknown identity {0:?}")]
+    UnknownIdentity(String),
+    /// Templates were made by another embedding model and cannot be compared.
+    #[error("templates were made by model {found}, this build uses {expected}")]
+    ModelMismatch {
+        /// SHA-256 of the model in use.
+        expected: String,
+        /// SHA-256 recorded with the templates.
+        found: String,
+    },
+    /// A serialised template or gallery could not be read.
+    #[error("invalid template: {0}")]
+    InvalidTemplate(String),
+    /// An argument is outside its allowed range (an empty id, zero shots, k = 0, ...).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+}
+
+impl Error {
+    /// Stable code for programmatic handling (`NO_FACE`, `MULTIPLE_FACES`, ...).
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::NoFace => ErrorCode::NoFace,
+            Error::MultipleFaces { .. } => ErrorCode::MultipleFaces,
+            Error::FaceTooSmall { .. } => ErrorCode::FaceTooSmall,
+            Error::InvalidFrame { .. } => ErrorCode::InvalidFrame,
+            Error::Model { .. } => ErrorCode::Model,
+            Error::UnknownIdentity(_) => ErrorCode::UnknownId,
+            Error::ModelMismatch { .. } => ErrorCode::ModelMismatch,
+            Error::InvalidTemplate(_) => ErrorCode::InvalidTemplate,
+            Error::InvalidArgument(_) => ErrorCode::InvalidArgument,
+        }
+    }
+
+    pub(crate) fn invalid_frame(reason: impl Into<String>) -> Self {
+        Error::InvalidFrame { reason: reason.into() }
+    }
+
+    pub(crate) fn model(name: &'static str, err: impl fmt::Display) -> Self {
+        Error::Model { name, reason: format!("{err:#}") }
+    }
+}
+
+/// The stable error codes, as strings via [`ErrorCode::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// `NO_FACE`
+    NoFace,
+    /// `MULTIPLE_FACES`
+    MultipleFaces,
+    /// `FACE_TOO_SMALL`
+    FaceTooSmall,
+    /// `INVALID_FRAME`
+    InvalidFrame,
+    /// `MODEL`
+    Model,
+    /// `UNKNOWN_ID`
+    UnknownId,
+    /// `MODEL_MISMATCH`
+    ModelMismatch,
+    /// `INVALID_TEMPLATE`
+    InvalidTemplate,
+    /// `INVALID_ARGUMENT`
+    InvalidArgument,
+}
+
+impl ErrorCode {
+    /// The code as the string the JavaScript layer throws.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::NoFace => "NO_FACE",
+            ErrorCode::MultipleFaces => "MULTIPLE_FACES",
+            ErrorCode::FaceTooSmall => "FACE_TOO_SMALL",
+            ErrorCode::InvalidFrame => "INVALID_FRAME",
+            ErrorCode::Model => "MODEL",
+            ErrorCode::UnknownId => "UNKNOWN_ID",
+            ErrorCode::ModelMismatch => "MODEL_MISMATCH",
+            ErrorCode::InvalidTemplate => "INVALID_TEMPLATE",
+            ErrorCode::InvalidArgument => "INVALID_ARGUMENT",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Result with facegate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

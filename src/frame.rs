@@ -1,0 +1,237 @@
+//! [`Frame`]: an RGB image in memory, from raw pixels or from JPEG/PNG bytes.
+
+use crate::error::{Error, Result};
+use crate::geometry::{Point, Similarity};
+
+/// Largest accepted width or height, in pixels.
+pub const MAX_SIDE: u32 = 8192;
+/// Largest accepted pixel count (a 6000x6000 photo; 108 MB as RGB).
+pub const MAX_PIXELS: u64 = 36_000_000;
+
+/// Layout of raw pixel data handed to [`Frame::from_pixels`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PixelFormat {
+    /// 3 bytes per pixel: R, G, B.
+    Rgb,
+    /// 4 bytes per pixel: R, G, B, A (alpha is ignored), as in `ImageData`.
+    Rgba,
+}
+
+impl PixelFormat {
+    /// Bytes per pixel.
+    pub fn channels(self) -> usize {
+        match self {
+            PixelFormat::Rgb => 3,
+            PixelFormat::Rgba => 4,
+        }
+    }
+}
+
+/// An RGB image with a known, checked size. Cheap to read, owned, never empty.
+#[derive(Clone)]
+pub struct Frame {
+    width: u32,
+    height: u32,
+    rgb: Vec<u8>,
+}
+
+impl std::fmt::Debug for Frame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Frame({}x{})", self.width, self.height)
+    }
+}
+
+fn check_size(width: u32, height: u32) -> Result<()> {
+    if width == 0 || height == 0 {
+        return Err(Error::invalid_frame(format!("empty image ({width}x{height})")));
+    }
+    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(Error::invalid_frame(format!(
+            "{width}x{height} is larger than the maximum of {MAX_SIDE} px a side and {MAX_PIXELS} pixels"
+        )));
+    }
+    Ok(())
+}
+
+impl Frame {
+    /// Copies raw pixels; `stride` is the number of bytes from one row to the next
+    /// (at least `width * channels`; the last row may be short of padding).
+    pub fn from_pixels(data: &[u8], width: u32, height: u32, stride: usize, format: PixelFormat) -> Result<Self> {
+        check_size(width, height)?;
+        let channels = format.channels();
+        let row = width as usize * channels;
+        if stride < row {
+            return Err(Error::invalid_frame(format!("stride {stride} is shorter than a row of {row} bytes")));
+        }
+        let needed = stride * (height as usize - 1) + row;
+        if data.len() < needed {
+            return Err(Error::invalid_frame(format!(
+                "{} bytes given, a {width}x{height} image with stride {stride} needs {needed}",
+                data.len()
+            )));
+        }
+        let mut rgb = Vec::with_capacity(width as usize * height as usize * 3);
+        for y in 0..height as usize {
+            let line = &data[y * stride..y * stride + row];
+            for px in line.chunks_exact(channels) {
+                rgb.extend_from_slice(&px[..3]);
+            }
+        }
+        Ok(Frame { width, height, rgb })
+    }
+
+    /// Tightly packed RGBA pixels, as in a browser `ImageData`.
+    pub fn from_rgba(data: &[u8], width: u32, height: u32) -> Result<Self> {
+        Self::from_pixels(data, width, height, width as usize * 4, PixelFormat::Rgba)
+    }
+
+    /// Decodes JPEG or PNG bytes (format sniffed from the content; EXIF orientation is not applied).
+    pub fn decode(bytes: &[u8]) -> Result<Self> {
+        use image::{ImageFormat, ImageReader, Limits};
+        if bytes.is_empty() {
+            return Err(Error::invalid_frame("no bytes"));
+        }
+        let reader = ImageReader::new(std::io::Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| Error::invalid_frame(e.to_string()))?;
+        match reader.format() {
+            Some(ImageFormat::Jpeg | ImageFormat::Png) => {}
+            _ => return Err(Error::invalid_frame("not a JPEG or PNG image")),
+        }
+        let (width, height) = reader.into_dimensions().map_err(|e| Error::invalid_frame(e.to_string()))?;
+        check_size(width, height)?;
+        let mut reader = ImageReader::new(std::io::Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| Error::invalid_frame(e.to_string()))?;
+        let mut limits = Limits::default();
+        limits.max_image_width = Some(MAX_SIDE);
+        limits.max_image_height = Some(MAX_SIDE);
+        limits.max_alloc = Some(MAX_PIXELS * 8);
+        reader.limits(limits);
+        let image = reader.decode().map_err(|e| Error::invalid_frame(e.to_string()))?.into_rgb8();
+        let (width, height) = image.dimensions();
+        check_size(width, height)?;
+        Ok(Frame { width, height, rgb: image.into_raw() })
+    }
+
+    /// Width in pixels.
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// Packed RGB bytes, row by row.
+    pub fn rgb(&self) -> &[u8] {
+        &self.rgb
+    }
+
+    /// Bilinear sample at a continuous position (pixel centres at integer + 0.5);
+    /// black outside the image.
+    pub(crate) fn sample(&self, x: f32, y: f32) -> [f32; 3] {
+        if !(x >= 0.0 && y >= 0.0 && x <= self.width as f32 && y <= self.height as f32) {
+            return [0.0; 3];
+        }
+        let max_x = self.width as f32 - 1.0;
+        let max_y = self.height as f32 - 1.0;
+        let fx = (x - 0.5).clamp(0.0, max_x);
+        let fy = (y - 0.5).clamp(0.0, max_y);
+        let (x0, y0) = (fx.floor() as usize, fy.floor() as usize);
+        let x1 = (x0 + 1).min(self.width as usize - 1);
+        let y1 = (y0 + 1).min(self.height as usize - 1);
+        let (ax, ay) = (fx - x0 as f32, fy - y0 as f32);
+        let w = self.width as usize;
+        let px = |xx: usize, yy: usize| {
+            let i = (yy * w + xx) * 3;
+            [self.rgb[i] as f32, self.rgb[i + 1] as f32, self.rgb[i + 2] as f32]
+        };
+        let (p00, p10, p01, p11) = (px(x0, y0), px(x1, y0), px(x0, y1), px(x1, y1));
+        let mut out = [0.0; 3];
+        for c in 0..3 {
+            let top = p00[c] + (p10[c] - p00[c]) * ax;
+            let bottom = p01[c] + (p11[c] - p01[c]) * ax;
+            out[c] = top + (bottom - top) * ay;
+        }
+        out
+    }
+
+    /// Resamples a `side x side` RGB patch (HWC, values 0..=255) whose pixel centre `p` comes from
+    /// `to_frame.apply(p)` in this frame. When the patch shrinks the frame by more than 1.5x, each
+    /// output pixel averages a grid of samples so small detector inputs do not alias.
+    pub(crate) fn warp(&self, to_frame: &Similarity, side: usize) -> Vec<f32> {
+        let taps = (to_frame.scale() / 1.5).ceil().clamp(1.0, 4.0) as usize;
+        let weight = 1.0 / (taps * taps) as f32;
+        let mut out = Vec::with_capacity(side * side * 3);
+        for row in 0..side {
+            for col in 0..side {
+                let mut acc = [0.0f32; 3];
+                for sy in 0..taps {
+                    for sx in 0..taps {
+                        let p = Point::new(
+                            col as f32 + (sx as f32 + 0.5) / taps as f32,
+                            row as f32 + (sy as f32 + 0.5) / taps as f32,
+                        );
+                        let q = to_frame.apply(p);
+                        let v = self.sample(q.x, q.y);
+                        for c in 0..3 {
+                            acc[c] += v[c] * weight;
+                        }
+                    }
+                }
+                out.extend_from_slice(&acc);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_pixels_honour_stride_and_drop_alpha() {
+        // 2x2 RGBA with 2 bytes of row padding.
+        let data = [1, 2, 3, 255, 4, 5, 6, 255, 0, 0, 7, 8, 9, 255, 10, 11, 12, 255];
+        let f = Frame::from_pixels(&data, 2, 2, 10, PixelFormat::Rgba).unwrap();
+        assert_eq!(f.rgb(), &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    }
+
+    #[test]
+    fn bad_raw_input_is_a_typed_error() {
+        let cases: [(&[u8], u32, u32, usize); 5] = [
+            (&[], 0, 0, 0),
+            (&[0; 4], 1, 0, 4),
+            (&[0; 4], 10_000, 10_000, 40_000),
+            (&[0; 15], 2, 2, 8),  // too short for 2 rows of stride 8
+            (&[0; 64], 4, 2, 12), // stride shorter than a row
+        ];
+        for (data, w, h, stride) in cases {
+            let err = Frame::from_pixels(data, w, h, stride, PixelFormat::Rgba).unwrap_err();
+            assert!(matches!(err, Error::InvalidFrame { .. }), "{w}x{h}/{stride}: {err}");
+        }
+    }
+
+    #[test]
+    fn sampling_interpolates_between_pixel_centres() {
+        let f = Frame::from_pixels(&[0, 0, 0, 100, 200, 50], 2, 1, 6, PixelFormat::Rgb).unwrap();
+        assert_eq!(f.sample(0.5, 0.5), [0.0, 0.0, 0.0]);
+        assert_eq!(f.sample(1.0, 0.5), [50.0, 100.0, 25.0]);
+        assert_eq!(f.sample(2.0, 1.0), [100.0, 200.0, 50.0]);
+        assert_eq!(f.sample(9.0, -3.0), [0.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn warp_with_identity_copies_and_with_shift_pads_black() {
+        let data: Vec<u8> = (0..4 * 4 * 3).map(|i| i as u8).collect();
+        let f = Frame::from_pixels(&data, 4, 4, 12, PixelFormat::Rgb).unwrap();
+        let same = f.warp(&Similarity::new(1.0, 0.0, Point::new(0.0, 0.0)), 4);
+        assert_eq!(same, data.iter().map(|&v| v as f32).collect::<Vec<_>>());
+        let shifted = f.warp(&Similarity::new(1.0, 0.0, Point::new(-2.0, 0.0)), 4);
+        assert_eq!(&shifted[..6], &[0.0; 6]);
+        assert_eq!(&shifted[6..9], &[0.0, 1.0, 2.0]);
+    }
+}

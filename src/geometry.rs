@@ -1,0 +1,186 @@
+//! Points, boxes and the 2-D similarity transform (rotation, uniform scale, translation).
+
+use serde::{Deserialize, Serialize};
+
+/// A point in pixel coordinates (x right, y down).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Point {
+    /// Horizontal position.
+    pub x: f32,
+    /// Vertical position.
+    pub y: f32,
+}
+
+impl Point {
+    /// A point at (x, y).
+    pub const fn new(x: f32, y: f32) -> Self {
+        Point { x, y }
+    }
+
+    /// The midpoint of `self` and `other`.
+    pub fn midpoint(self, other: Point) -> Point {
+        Point::new((self.x + other.x) / 2.0, (self.y + other.y) / 2.0)
+    }
+}
+
+/// An axis-aligned box: top-left corner and size, in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Rect {
+    /// Left edge.
+    pub x: f32,
+    /// Top edge.
+    pub y: f32,
+    /// Width.
+    pub width: f32,
+    /// Height.
+    pub height: f32,
+}
+
+impl Rect {
+    /// The centre of the box.
+    pub fn center(&self) -> Point {
+        Point::new(self.x + self.width / 2.0, self.y + self.height / 2.0)
+    }
+
+    /// Area in square pixels (0 for degenerate boxes).
+    pub fn area(&self) -> f32 {
+        self.width.max(0.0) * self.height.max(0.0)
+    }
+
+    /// Intersection over union with `other`, in 0..=1.
+    pub fn iou(&self, other: &Rect) -> f32 {
+        let x0 = self.x.max(other.x);
+        let y0 = self.y.max(other.y);
+        let x1 = (self.x + self.width).min(other.x + other.width);
+        let y1 = (self.y + self.height).min(other.y + other.height);
+        let inter = (x1 - x0).max(0.0) * (y1 - y0).max(0.0);
+        let union = self.area() + other.area() - inter;
+        if union > 0.0 {
+            inter / union
+        } else {
+            0.0
+        }
+    }
+}
+
+/// `p ↦ [a −b; b a]·p + t`: rotation and uniform scale by (a, b), then translation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Similarity {
+    /// scale · cos(angle)
+    pub a: f32,
+    /// scale · sin(angle)
+    pub b: f32,
+    /// Horizontal translation.
+    pub tx: f32,
+    /// Vertical translation.
+    pub ty: f32,
+}
+
+impl Similarity {
+    /// Scale `s` and rotation `angle` (radians) about the origin, then translation `t`.
+    pub fn new(scale: f32, angle: f32, t: Point) -> Self {
+        Similarity { a: scale * angle.cos(), b: scale * angle.sin(), tx: t.x, ty: t.y }
+    }
+
+    /// Maps a point.
+    pub fn apply(&self, p: Point) -> Point {
+        Point::new(self.a * p.x - self.b * p.y + self.tx, self.b * p.x + self.a * p.y + self.ty)
+    }
+
+    /// The uniform scale factor.
+    pub fn scale(&self) -> f32 {
+        self.a.hypot(self.b)
+    }
+
+    /// The inverse map; `None` when the transform is degenerate (scale 0).
+    pub fn inverse(&self) -> Option<Self> {
+        let s2 = self.a * self.a + self.b * self.b;
+        if !(s2 > f32::EPSILON) || !s2.is_finite() {
+            return None;
+        }
+        let (a, b) = (self.a / s2, -self.b / s2);
+        Some(Similarity { a, b, tx: -(a * self.tx - b * self.ty), ty: -(b * self.tx + a * self.ty) })
+    }
+
+    /// Least-squares similarity taking `src[i]` to `dst[i]` (Umeyama's method, which in 2-D has
+    /// this closed form). `None` with fewer than two distinct points or mismatched lengths.
+    pub fn fit(src: &[Point], dst: &[Point]) -> Option<Self> {
+        if src.len() != dst.len() || src.len() < 2 {
+            return None;
+        }
+        let n = src.len() as f64;
+        let mean = |pts: &[Point]| {
+            let (sx, sy) = pts.iter().fold((0.0, 0.0), |(sx, sy), p| (sx + p.x as f64, sy + p.y as f64));
+            (sx / n, sy / n)
+        };
+        let (mpx, mpy) = mean(src);
+        let (mqx, mqy) = mean(dst);
+        let (mut den, mut num_a, mut num_b) = (0.0f64, 0.0f64, 0.0f64);
+        for (p, q) in src.iter().zip(dst) {
+            let (px, py) = (p.x as f64 - mpx, p.y as f64 - mpy);
+            let (qx, qy) = (q.x as f64 - mqx, q.y as f64 - mqy);
+            den += px * px + py * py;
+            num_a += px * qx + py * qy;
+            num_b += px * qy - py * qx;
+        }
+        if !(den > 1e-9) {
+            return None;
+        }
+        let (a, b) = (num_a / den, num_b / den);
+        let tx = mqx - (a * mpx - b * mpy);
+        let ty = mqy - (b * mpx + a * mpy);
+        Some(Similarity { a: a as f32, b: b as f32, tx: tx as f32, ty: ty as f32 })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_recovers_a_known_transform_and_inverse_undoes_it() {
+        let truth = Similarity::new(1.7, 0.3, Point::new(-12.0, 40.0));
+        let src = [Point::new(10.0, 20.0), Point::new(80.0, 25.0), Point::new(45.0, 60.0), Point::new(30.0, 90.0)];
+        let dst: Vec<Point> = src.iter().map(|&p| truth.apply(p)).collect();
+        let fit = Similarity::fit(&src, &dst).unwrap();
+        for (x, y) in [(fit.a, truth.a), (fit.b, truth.b), (fit.tx, truth.tx), (fit.ty, truth.ty)] {
+            assert!((x - y).abs() < 1e-3, "{fit:?} vs {truth:?}");
+        }
+        let back = fit.inverse().unwrap().apply(dst[2]);
+        assert!((back.x - src[2].x).abs() < 1e-3 && (back.y - src[2].y).abs() < 1e-3);
+    }
+
+    #[test]
+    fn fit_is_least_squares_under_noise() {
+        let truth = Similarity::new(0.5, -0.8, Point::new(3.0, 4.0));
+        let src: Vec<Point> = (0..20).map(|i| Point::new((i * 7 % 13) as f32, (i * 5 % 11) as f32)).collect();
+        let noisy: Vec<Point> = src
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| {
+                let q = truth.apply(p);
+                let e = if i % 2 == 0 { 0.05 } else { -0.05 };
+                Point::new(q.x + e, q.y - e)
+            })
+            .collect();
+        let fit = Similarity::fit(&src, &noisy).unwrap();
+        assert!((fit.scale() - 0.5).abs() < 0.01);
+        assert!((fit.b.atan2(fit.a) + 0.8).abs() < 0.01);
+    }
+
+    #[test]
+    fn degenerate_inputs_give_none() {
+        let p = Point::new(1.0, 1.0);
+        assert!(Similarity::fit(&[p, p], &[p, Point::new(2.0, 2.0)]).is_none());
+        assert!(Similarity::fit(&[p], &[p]).is_none());
+        assert!(Similarity::new(0.0, 0.0, p).inverse().is_none());
+    }
+
+    #[test]
+    fn iou_of_boxes() {
+        let a = Rect { x: 0.0, y: 0.0, width: 10.0, height: 10.0 };
+        let b = Rect { x: 5.0, y: 0.0, width: 10.0, height: 10.0 };
+        assert!((a.iou(&b) - 50.0 / 150.0).abs() < 1e-6);
+        assert_eq!(a.iou(&Rect { x: 20.0, ..a }), 0.0);
+    }
+}

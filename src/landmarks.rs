@@ -1,0 +1,89 @@
+//! Landmarks for alignment: FaceMesh (468 points) refined from a detected face, reduced to the
+//! five points of the ArcFace template.
+
+use crate::detect::Face;
+use crate::error::Result;
+use crate::frame::Frame;
+use crate::geometry::{Point, Similarity};
+use crate::model::{bundled, OnnxModel};
+
+const SIDE: usize = 192;
+const POINTS: usize = 468;
+
+/// Five facial points, image-left to image-right: eye centres, nose tip, mouth corners.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FivePoints(pub [Point; 5]);
+
+/// How the alignment points are found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LandmarkSource {
+    /// FaceMesh on a rotated crop around the detection: five points (most accurate).
+    #[default]
+    FaceMesh,
+    /// BlazeFace's own keypoints: eyes, nose, and the mouth centre for both corners (faster).
+    BlazeFace,
+}
+
+/// FaceMesh landmark model (192x192 input), loaded once.
+#[derive(Clone)]
+pub struct Landmarker {
+    model: OnnxModel,
+    /// Crop side relative to the larger side of the detector's box.
+    crop_scale: f32,
+}
+
+impl Landmarker {
+    /// The bundled FaceMesh model.
+    pub fn new() -> Result<Self> {
+        Self::from_bytes(bundled::FACEMESH)
+    }
+
+    /// A FaceMesh ONNX model from bytes (same inputs and outputs as the bundled one).
+    pub fn from_bytes(onnx: &[u8]) -> Result<Self> {
+        Ok(Landmarker { model: OnnxModel::load("facemesh", onnx, SIDE)?, crop_scale: 1.5 })
+    }
+
+    /// The 468 FaceMesh points (x, y in frame pixels) and the face-presence probability, from a
+    /// square crop around `face`, rotated so its eyes are level.
+    pub fn mesh(&self, frame: &Frame, face: &Face) -> Result<(Vec<Point>, f32)> {
+        let [left_eye, right_eye, ..] = face.keypoints;
+        let angle = (right_eye.y - left_eye.y).atan2(right_eye.x - left_eye.x);
+        let side = face.bbox.width.max(face.bbox.height) * self.crop_scale;
+        let centre = face.bbox.center();
+        let rotate = Similarity::new(side / SIDE as f32, angle, Point::default());
+        let half = rotate.apply(Point::new(SIDE as f32 / 2.0, SIDE as f32 / 2.0));
+        let to_frame = Similarity { tx: centre.x - half.x, ty: centre.y - half.y, ..rotate };
+        let input = frame.warp(&to_frame, SIDE).into_iter().map(|v| v / 255.0).collect();
+        let outputs = self.model.run(input)?;
+        let mesh = self.model.expect_len(&outputs, 0, POINTS * 3)?;
+        let presence = self.model.expect_len(&outputs, 1, 1)?[0];
+        let points = mesh.chunks_exact(3).map(|p| to_frame.apply(Point::new(p[0], p[1]))).collect();
+        Ok((points, presence))
+    }
+
+    /// The five ArcFace points of `face`, from FaceMesh.
+    pub fn five_points(&self, frame: &Frame, face: &Face) -> Result<FivePoints> {
+        let (mesh, _) = self.mesh(frame, face)?;
+        Ok(FivePoints::from_mesh(&mesh))
+    }
+}
+
+impl FivePoints {
+    /// Eye centres (mean of the corners 33/133 and 362/263), nose tip 1, mouth corners 61/291.
+    fn from_mesh(mesh: &[Point]) -> Self {
+        FivePoints([
+            mesh[33].midpoint(mesh[133]),
+            mesh[362].midpoint(mesh[263]),
+            mesh[1],
+            mesh[61],
+            mesh[291],
+        ])
+    }
+
+    /// From BlazeFace keypoints; both mouth corners are the mouth centre, which the ArcFace
+    /// template maps to the midpoint of its corners.
+    pub fn from_blazeface(face: &Face) -> Self {
+        let [le, re, nose, mouth, ..] = face.keypoints;
+        FivePoints([le, re, nose, mouth, mouth])
+    }
+}

@@ -1,0 +1,94 @@
+//! The bundled ONNX models, their SHA-256 digests, and loading them into tract once.
+
+use crate::error::{Error, Result};
+use sha2::{Digest, Sha256};
+use tract_onnx::prelude::*;
+
+/// The ONNX files shipped in `model/` and compiled into the library.
+pub mod bundled {
+    /// BlazeFace short range (front camera), 128x128: boxes and 6 keypoints.
+    pub const BLAZEFACE_FRONT: &[u8] = include_bytes!("../model/blazeface-front.onnx");
+    /// MediaPipe FaceMesh, 192x192: 468 landmarks.
+    pub const FACEMESH: &[u8] = include_bytes!("../model/facemesh.onnx");
+    /// MobileFaceNet (sirius-ai weights), 112x112 → 192-d embedding.
+    pub const MOBILEFACENET: &[u8] = include_bytes!("../model/mobilefacenet.onnx");
+}
+
+/// Lower-case hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// An ONNX model with one NHWC f32 input, optimised for its fixed input shape and ready to run.
+#[derive(Clone)]
+pub(crate) struct OnnxModel {
+    name: &'static str,
+    plan: Arc<TypedRunnableModel>,
+    side: usize,
+}
+
+impl OnnxModel {
+    /// Parses and optimises a model taking `[1, side, side, 3]`.
+    pub(crate) fn load(name: &'static str, bytes: &[u8], side: usize) -> Result<Self> {
+        let plan = tract_onnx::onnx()
+            .model_for_read(&mut &*bytes)
+            .and_then(|m| m.with_input_fact(0, f32::fact([1, side, side, 3]).into()))
+            .and_then(|m| m.into_optimized())
+            .and_then(|m| m.into_runnable())
+            .map_err(|e| Error::model(name, e))?;
+        Ok(OnnxModel { name, plan, side })
+    }
+
+    /// Side of the square input, in pixels.
+    pub(crate) fn side(&self) -> usize {
+        self.side
+    }
+
+    /// Runs on one `side x side` RGB image (already normalised, HWC order) and returns every
+    /// output flattened.
+    pub(crate) fn run(&self, hwc: Vec<f32>) -> Result<Vec<Vec<f32>>> {
+        let input = Tensor::from_shape(&[1, self.side, self.side, 3], &hwc).map_err(|e| Error::model(self.name, e))?;
+        let outputs = self.plan.run(tvec!(input.into_tvalue())).map_err(|e| Error::model(self.name, e))?;
+        outputs
+            .iter()
+            .map(|t| {
+                let t = t.cast_to::<f32>().map_err(|e| Error::model(self.name, e))?;
+                let view = t.to_plain_array_view::<f32>().map_err(|e| Error::model(self.name, e))?;
+                Ok(view.iter().copied().collect())
+            })
+            .collect()
+    }
+
+    /// Checks the number of outputs and the length of output `index`.
+    pub(crate) fn expect_len<'a>(&self, outputs: &'a [Vec<f32>], index: usize, len: usize) -> Result<&'a [f32]> {
+        match outputs.get(index) {
+            Some(v) if v.len() == len => Ok(v),
+            Some(v) => Err(Error::model(self.name, format!("output {index} has {} values, expected {len}", v.len()))),
+            None => Err(Error::model(self.name, format!("missing output {index}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_models_match_the_recorded_digests() {
+        let sums = include_str!("../model/SHA256SUMS");
+        for (file, bytes) in [
+            ("blazeface-front.onnx", bundled::BLAZEFACE_FRONT),
+            ("facemesh.onnx", bundled::FACEMESH),
+            ("mobilefacenet.onnx", bundled::MOBILEFACENET),
+        ] {
+            let line = sums.lines().find(|l| l.ends_with(file)).unwrap_or_else(|| panic!("{file} not in SHA256SUMS"));
+            assert!(line.starts_with(&sha256_hex(bytes)), "{file}: digest differs from SHA256SUMS");
+        }
+    }
+
+    #[test]
+    fn garbage_model_bytes_are_a_model_error() {
+        let err = OnnxModel::load("junk", b"definitely not onnx", 8).err().unwrap();
+        assert!(matches!(err, Error::Model { name: "junk", .. }), "{err}");
+    }
+}

@@ -1,0 +1,124 @@
+//! [`Pipeline`]: the one place that orders the steps for a frame — detect, find landmarks,
+//! align, embed.
+
+use crate::align::{align, AlignedFace};
+use crate::detect::{Detector, Face};
+use crate::embed::{Embedder, Embedding};
+use crate::error::{Error, Result};
+use crate::frame::Frame;
+use crate::landmarks::{FivePoints, LandmarkSource, Landmarker};
+
+/// Which face of a frame to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    /// Exactly one face must be present (enrollment and login): more is `MultipleFaces`.
+    Single,
+    /// The largest face (photos with bystanders, benchmarks).
+    Largest,
+}
+
+/// Pipeline settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PipelineOptions {
+    /// Faces narrower than this (frame pixels) are ignored; when only such faces are found the
+    /// error is `FaceTooSmall`.
+    pub min_face: u32,
+    /// Where the alignment points come from.
+    pub landmarks: LandmarkSource,
+    /// Also embed the mirror image and sum (better accuracy, twice the embedding time).
+    pub flip: bool,
+}
+
+impl Default for PipelineOptions {
+    fn default() -> Self {
+        PipelineOptions { min_face: 40, landmarks: LandmarkSource::FaceMesh, flip: true }
+    }
+}
+
+/// A face found in a frame and its embedding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Described {
+    /// The detection.
+    pub face: Face,
+    /// Its embedding.
+    pub embedding: Embedding,
+}
+
+/// The models, loaded and optimised once; cheap to clone (the plans are shared).
+#[derive(Clone)]
+pub struct Pipeline {
+    detector: Detector,
+    landmarker: Landmarker,
+    embedder: Embedder,
+    options: PipelineOptions,
+}
+
+impl Pipeline {
+    /// The bundled models with default options.
+    pub fn new() -> Result<Self> {
+        Self::with_options(PipelineOptions::default())
+    }
+
+    /// The bundled models with `options`.
+    pub fn with_options(options: PipelineOptions) -> Result<Self> {
+        Ok(Pipeline { detector: Detector::new()?, landmarker: Landmarker::new()?, embedder: Embedder::new()?, options })
+    }
+
+    /// Builds a pipeline from separately loaded models.
+    pub fn from_parts(detector: Detector, landmarker: Landmarker, embedder: Embedder, options: PipelineOptions) -> Self {
+        Pipeline { detector, landmarker, embedder, options }
+    }
+
+    /// The settings in use.
+    pub fn options(&self) -> PipelineOptions {
+        self.options
+    }
+
+    /// SHA-256 of the embedding model (what templates are bound to).
+    pub fn model_sha256(&self) -> &str {
+        self.embedder.model_sha256()
+    }
+
+    /// Every face of at least `min_face` pixels, best score first.
+    pub fn faces(&self, frame: &Frame) -> Result<Vec<Face>> {
+        let min = self.options.min_face as f32;
+        Ok(self.detector.detect(frame)?.into_iter().filter(|f| f.bbox.width >= min).collect())
+    }
+
+    /// Picks the face to use, or says why there is none.
+    pub fn select(&self, frame: &Frame, selection: Selection) -> Result<Face> {
+        let all = self.detector.detect(frame)?;
+        let min = self.options.min_face as f32;
+        let largest = |faces: &[Face]| faces.iter().max_by(|a, b| a.bbox.area().total_cmp(&b.bbox.area())).cloned();
+        let big: Vec<Face> = all.iter().filter(|f| f.bbox.width >= min).cloned().collect();
+        match (big.len(), selection) {
+            (0, _) => match largest(&all) {
+                Some(small) => Err(Error::FaceTooSmall { size: small.bbox.width as u32, min: self.options.min_face }),
+                None => Err(Error::NoFace),
+            },
+            (1, _) | (_, Selection::Largest) => largest(&big).ok_or(Error::NoFace),
+            (count, Selection::Single) => Err(Error::MultipleFaces { count }),
+        }
+    }
+
+    /// The 112x112 aligned crop of `face`.
+    pub fn align(&self, frame: &Frame, face: &Face) -> Result<AlignedFace> {
+        let points = match self.options.landmarks {
+            LandmarkSource::FaceMesh => self.landmarker.five_points(frame, face)?,
+            LandmarkSource::BlazeFace => FivePoints::from_blazeface(face),
+        };
+        align(frame, &points)
+    }
+
+    /// The embedding of `face` in `frame`.
+    pub fn embed(&self, frame: &Frame, face: &Face) -> Result<Embedding> {
+        self.embedder.embed(&self.align(frame, face)?, self.options.flip)
+    }
+
+    /// Selects a face and embeds it.
+    pub fn describe(&self, frame: &Frame, selection: Selection) -> Result<Described> {
+        let face = self.select(frame, selection)?;
+        let embedding = self.embed(frame, &face)?;
+        Ok(Described { face, embedding })
+    }
+}
