@@ -1,0 +1,88 @@
+//! Hostile and broken input never panics: it comes back as a typed error.
+
+mod common;
+
+use common::fixture;
+use facegate::{Error, Frame, PixelFormat, Pipeline, Selection};
+
+fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+    let mut png = Vec::new();
+    image::RgbImage::new(1, 1)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    // IHDR data sits at bytes 16..29, its CRC (over type + data) at 29..33.
+    png[16..20].copy_from_slice(&width.to_be_bytes());
+    png[20..24].copy_from_slice(&height.to_be_bytes());
+    let crc = crc32fast::hash(&png[12..29]);
+    png[29..33].copy_from_slice(&crc.to_be_bytes());
+    png
+}
+
+fn astronaut_jpeg() -> Vec<u8> {
+    let image = image::load_from_memory(&fixture("astronaut.png")).unwrap();
+    let mut jpeg = Vec::new();
+    image.to_rgb8().write_to(&mut std::io::Cursor::new(&mut jpeg), image::ImageFormat::Jpeg).unwrap();
+    jpeg
+}
+
+fn assert_invalid_frame(result: facegate::Result<Frame>, what: &str) {
+    match result {
+        Err(e @ Error::InvalidFrame { .. }) => assert_eq!(e.code().as_str(), "INVALID_FRAME"),
+        other => panic!("{what}: expected InvalidFrame, got {other:?}"),
+    }
+}
+
+#[test]
+fn broken_encoded_images_are_invalid_frames() {
+    let png = fixture("astronaut.png");
+    let jpeg = astronaut_jpeg();
+    assert!(Frame::decode(&jpeg).is_ok() && Frame::decode(&png).is_ok());
+    assert_invalid_frame(Frame::decode(&[]), "empty");
+    assert_invalid_frame(Frame::decode(b"GIF89a\x01\x00\x01\x00"), "gif");
+    assert_invalid_frame(Frame::decode(&[0x5a; 4096]), "noise");
+    assert_invalid_frame(Frame::decode(&png[..png.len() / 2]), "truncated png");
+    assert_invalid_frame(Frame::decode(&png[..40]), "png header only");
+    assert_invalid_frame(Frame::decode(&jpeg[..2]), "jpeg magic only");
+    assert_invalid_frame(Frame::decode(&jpeg[..300]), "jpeg headers only");
+    assert_invalid_frame(Frame::decode(&png_claiming(10_000, 10_000)), "10000x10000 png");
+    assert_invalid_frame(Frame::decode(&png_claiming(0, 0)), "0x0 png");
+}
+
+#[test]
+fn corrupted_bytes_never_panic_anywhere_in_the_pipeline() {
+    let pipeline = Pipeline::new().unwrap();
+    for original in [fixture("astronaut.png"), astronaut_jpeg()] {
+        for (i, cut) in [7usize, 101, 997, 4099].into_iter().enumerate() {
+            let mut bad = original.clone();
+            // Flip a run of bytes in the middle of the compressed data, and truncate.
+            let at = bad.len() / 3 + i * 977;
+            bad[at..at + 64].iter_mut().for_each(|b| *b ^= 0xa5);
+            for bytes in [&bad[..], &bad[..bad.len() - cut]] {
+                if let Ok(frame) = Frame::decode(bytes) {
+                    match pipeline.describe(&frame, Selection::Largest) {
+                        Ok(_) | Err(Error::NoFace | Error::FaceTooSmall { .. }) => {}
+                        Err(e) => panic!("unexpected error {e}"),
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn raw_frames_of_bad_shape_are_invalid_frames() {
+    assert_invalid_frame(Frame::from_rgba(&[], 0, 0), "0x0");
+    assert_invalid_frame(Frame::from_rgba(&[0; 16], 10_000, 10_000), "10000x10000");
+    assert_invalid_frame(Frame::from_rgba(&[0; 15], 2, 2), "short data");
+    assert_invalid_frame(Frame::from_pixels(&[0; 64], 4, 4, 8, PixelFormat::Rgba), "stride below a row");
+    assert_invalid_frame(Frame::from_pixels(&[0; 47], 4, 4, 12, PixelFormat::Rgb), "stride times height too long");
+}
+
+#[test]
+fn tiny_and_blank_frames_have_no_face() {
+    let pipeline = Pipeline::new().unwrap();
+    for (w, h) in [(1, 1), (2, 700), (700, 2), (64, 64)] {
+        let frame = Frame::from_rgba(&vec![128; (w * h * 4) as usize], w, h).unwrap();
+        assert!(matches!(pipeline.describe(&frame, Selection::Single), Err(Error::NoFace)), "{w}x{h}");
+    }
+}

@@ -1,0 +1,126 @@
+//! The full pipeline on real images: detection geometry, face selection errors, and
+//! separation of same and different people on LFW.
+
+mod common;
+
+use common::{fixture, lfw, lfw_frame};
+use facegate::eval::parse_pairs;
+use facegate::{Error, Frame, PixelFormat, Pipeline, PipelineOptions, Selection, Threshold};
+use std::sync::OnceLock;
+
+fn pipeline() -> &'static Pipeline {
+    static P: OnceLock<Pipeline> = OnceLock::new();
+    P.get_or_init(|| Pipeline::new().unwrap())
+}
+
+fn astronaut() -> Frame {
+    Frame::decode(&fixture("astronaut.png")).unwrap()
+}
+
+/// A sub-rectangle of a frame, as a new frame.
+fn crop(frame: &Frame, x: u32, y: u32, w: u32, h: u32) -> Frame {
+    let stride = frame.width() as usize * 3;
+    let start = y as usize * stride + x as usize * 3;
+    Frame::from_pixels(&frame.rgb()[start..], w, h, stride, PixelFormat::Rgb).unwrap()
+}
+
+/// Two frames side by side.
+fn side_by_side(a: &Frame, b: &Frame) -> Frame {
+    assert_eq!(a.height(), b.height());
+    let mut data = Vec::new();
+    let (wa, wb) = (a.width() as usize * 3, b.width() as usize * 3);
+    for y in 0..a.height() as usize {
+        data.extend_from_slice(&a.rgb()[y * wa..(y + 1) * wa]);
+        data.extend_from_slice(&b.rgb()[y * wb..(y + 1) * wb]);
+    }
+    Frame::from_pixels(&data, a.width() + b.width(), a.height(), wa + wb, PixelFormat::Rgb).unwrap()
+}
+
+#[test]
+fn finds_the_astronauts_face_with_landmarks_in_place() {
+    let faces = pipeline().faces(&astronaut()).unwrap();
+    assert_eq!(faces.len(), 1, "{faces:?}");
+    let f = &faces[0];
+    // Eileen Collins' face is about 95 px wide around (225, 130) in the 512x512 portrait.
+    let c = f.bbox.center();
+    assert!((c.x - 225.0).abs() < 15.0 && (c.y - 128.0).abs() < 15.0, "{f:?}");
+    assert!((80.0..120.0).contains(&f.bbox.width), "{f:?}");
+    let [left_eye, right_eye, nose, mouth, ..] = f.keypoints;
+    assert!(left_eye.x < right_eye.x && (left_eye.y - right_eye.y).abs() < 12.0);
+    assert!(nose.y > left_eye.y && mouth.y > nose.y);
+    assert!(f.score > 0.75);
+}
+
+#[test]
+fn letterboxing_keeps_coordinates_of_non_square_frames() {
+    let full = astronaut();
+    let reference = pipeline().faces(&full).unwrap()[0].bbox;
+    // A wide and a tall crop that both contain the face: the box must move with the crop.
+    for (x, y, w, h) in [(100, 40, 400, 200), (150, 0, 180, 400)] {
+        let faces = pipeline().faces(&crop(&full, x, y, w, h)).unwrap();
+        assert_eq!(faces.len(), 1, "crop {x},{y} {w}x{h}: {faces:?}");
+        let b = faces[0].bbox;
+        let (dx, dy) = (b.x + x as f32 - reference.x, b.y + y as f32 - reference.y);
+        assert!(dx.abs() < 8.0 && dy.abs() < 8.0, "crop {x},{y} {w}x{h}: off by ({dx}, {dy})");
+        assert!((b.width / reference.width - 1.0).abs() < 0.15, "{b:?} vs {reference:?}");
+    }
+}
+
+#[test]
+fn selection_errors_name_what_is_wrong() {
+    let p = pipeline();
+    let cat = Frame::decode(&fixture("chelsea.png")).unwrap();
+    assert!(matches!(p.describe(&cat, Selection::Single), Err(Error::NoFace)));
+
+    let two = side_by_side(&astronaut(), &astronaut());
+    assert!(matches!(p.describe(&two, Selection::Single), Err(Error::MultipleFaces { count: 2 })));
+    assert!(p.describe(&two, Selection::Largest).is_ok());
+
+    let strict = Pipeline::with_options(PipelineOptions { min_face: 300, ..PipelineOptions::default() }).unwrap();
+    match strict.describe(&astronaut(), Selection::Single) {
+        Err(Error::FaceTooSmall { size, min: 300 }) => assert!((80..120).contains(&size)),
+        other => panic!("expected FaceTooSmall, got {other:?}"),
+    }
+}
+
+#[test]
+fn same_people_score_above_the_threshold_and_different_people_below() {
+    let pairs = parse_pairs(&std::fs::read_to_string(lfw().join("pairs.txt")).unwrap()).unwrap();
+    // The first 15 matched and 15 mismatched pairs of fold 1.
+    let chosen = pairs.iter().take(15).chain(pairs.iter().skip(300).take(15));
+    let (mut right, mut same_sum, mut diff_sum) = (0, 0.0, 0.0);
+    for pair in chosen {
+        let emb = |i: &facegate::eval::LfwImage| {
+            pipeline().describe(&lfw_frame(&i.name, i.number), Selection::Largest).unwrap().embedding
+        };
+        let score = emb(&pair.a).cosine(&emb(&pair.b));
+        if pair.same {
+            same_sum += score;
+        } else {
+            diff_sum += score;
+        }
+        right += usize::from((score >= Threshold::DEFAULT.cosine) == pair.same);
+    }
+    let (same_mean, diff_mean) = (same_sum / 15.0, diff_sum / 15.0);
+    assert!(same_mean - diff_mean > 0.4, "same {same_mean:.3}, different {diff_mean:.3}");
+    assert!(right >= 28, "{right} of 30 pairs decided right");
+}
+
+#[test]
+fn flip_and_landmark_options_change_the_embedding_but_not_the_identity() {
+    let frame = lfw_frame("George_W_Bush", 1);
+    let other = lfw_frame("George_W_Bush", 2);
+    let mut scores = Vec::new();
+    for opts in [
+        PipelineOptions::default(),
+        PipelineOptions { flip: false, ..PipelineOptions::default() },
+        PipelineOptions { landmarks: facegate::LandmarkSource::BlazeFace, ..PipelineOptions::default() },
+    ] {
+        let p = Pipeline::with_options(opts).unwrap();
+        let a = p.describe(&frame, Selection::Largest).unwrap().embedding;
+        let b = p.describe(&other, Selection::Largest).unwrap().embedding;
+        scores.push(a.cosine(&b));
+    }
+    assert!(scores.iter().all(|&s| s > 0.6), "{scores:?}");
+    assert!(scores[0] != scores[1] && scores[0] != scores[2], "{scores:?}");
+}
