@@ -26,7 +26,8 @@ pub struct Face {
 /// Detector settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DetectorOptions {
-    /// Minimum detector confidence for a face (MediaPipe uses 0.75).
+    /// Minimum detector confidence for a face. MediaPipe uses 0.75; 0.6 finds a face in every
+    /// LFW image (0.75 missed 4 of 7,701, all scoring 0.66-0.75).
     pub min_score: f32,
     /// Boxes overlapping more than this (IoU) are merged into one face.
     pub merge_iou: f32,
@@ -34,7 +35,7 @@ pub struct DetectorOptions {
 
 impl Default for DetectorOptions {
     fn default() -> Self {
-        DetectorOptions { min_score: 0.75, merge_iou: 0.3 }
+        DetectorOptions { min_score: 0.6, merge_iou: 0.3 }
     }
 }
 

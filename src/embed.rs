@@ -58,10 +58,15 @@ impl Embedding {
     }
 }
 
+/// Stored embeddings must already be unit length; they are kept bit-exact.
 impl TryFrom<Vec<f32>> for Embedding {
     type Error = Error;
     fn try_from(v: Vec<f32>) -> Result<Self> {
-        Embedding::new(v)
+        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        if v.is_empty() || !((norm - 1.0).abs() < 1e-3) {
+            return Err(Error::InvalidArgument(format!("a stored embedding must have unit length, not {norm}")));
+        }
+        Ok(Embedding(v))
     }
 }
 
@@ -127,8 +132,11 @@ mod tests {
         for bad in [vec![], vec![0.0, 0.0], vec![f32::NAN, 1.0], vec![f32::INFINITY]] {
             assert!(Embedding::new(bad).is_err());
         }
-        let json: Result<Embedding, _> = serde_json::from_str("[0.0, 0.0]");
-        assert!(json.is_err());
+        for bad in ["[0.0, 0.0]", "[3.0, 4.0]", "[]"] {
+            assert!(serde_json::from_str::<Embedding>(bad).is_err(), "{bad}");
+        }
+        let back: Embedding = serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
+        assert_eq!(back, e);
     }
 
     #[test]
