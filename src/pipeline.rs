@@ -110,9 +110,14 @@ impl Pipeline {
         align(frame, &points)
     }
 
+    /// The embedding of an aligned crop (with the mirror image too when `flip` is set).
+    pub fn embed_aligned(&self, face: &AlignedFace) -> Result<Embedding> {
+        self.embedder.embed(face, self.options.flip)
+    }
+
     /// The embedding of `face` in `frame`.
     pub fn embed(&self, frame: &Frame, face: &Face) -> Result<Embedding> {
-        self.embedder.embed(&self.align(frame, face)?, self.options.flip)
+        self.embed_aligned(&self.align(frame, face)?)
     }
 
     /// Selects a face and embeds it.

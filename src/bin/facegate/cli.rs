@@ -49,6 +49,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Time each step on one photo, single-threaded: median and spread of repeated runs.
+    Bench {
+        image: PathBuf,
+        /// Timed runs (after one warm-up run).
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        #[command(flatten)]
+        opts: PipelineArgs,
+        #[arg(long)]
+        json: bool,
+    },
     /// The LFW View 2 benchmark: 10-fold accuracy, TAR at FAR, timing, ROC plot.
     EvalLfw(crate::eval_lfw::EvalArgs),
 }
@@ -170,6 +181,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 }
             }
         }
+        Command::Bench { image, runs, opts, json } => crate::bench::run(&image, runs, &opts, json)?,
         Command::EvalLfw(args) => crate::eval_lfw::run(args)?,
     }
     Ok(())

@@ -1,0 +1,23 @@
+//! The accuracy bar on real data: the LFW View 2 protocol on the first fold (threshold chosen on
+//! the other nine), through the `facegate eval-lfw` command.
+
+mod common;
+
+use std::process::Command;
+
+#[test]
+fn lfw_first_fold_meets_the_accuracy_bar() {
+    let out = Command::new(env!("CARGO_BIN_EXE_facegate"))
+        .args(["eval-lfw", "--folds", "1", "--json", "--lfw"])
+        .arg(common::lfw())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    eprintln!("{report}");
+    let num = |key: &str| report[key].as_f64().unwrap_or_else(|| panic!("no {key} in {report}"));
+    assert_eq!(num("pairs"), 600.0);
+    assert_eq!(num("no_face"), 0.0, "every LFW image must have a face");
+    assert!(num("accuracy") >= 0.984, "fold 1 accuracy {}", num("accuracy"));
+    assert!(num("tar_at_far_1e-3") >= 0.965, "TAR@FAR1e-3 {}", num("tar_at_far_1e-3"));
+}
