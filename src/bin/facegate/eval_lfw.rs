@@ -1,14 +1,12 @@
 //! `facegate eval-lfw`: the LFW View 2 protocol over the full pipeline, on every core.
 
-use crate::cli::{read, CliError, PipelineArgs};
+use crate::cli::{CliError, PipelineArgs};
+use crate::parallel::{embed_all, Outcome};
 use clap::Args;
 use facegate::eval::{self, LfwImage, Scored};
-use facegate::{Embedding, Frame, Pipeline, Selection};
-use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::Instant;
 
 #[derive(Args)]
@@ -54,61 +52,6 @@ fn parse_folds(spec: &str, count: usize) -> Result<Vec<usize>, CliError> {
     Ok(out.into_iter().collect())
 }
 
-/// What embedding one image gave: the embedding (None: no face), and the milliseconds spent
-/// from decoded frame to embedding.
-type Outcome = (Option<Embedding>, f64);
-
-fn embed_all(pipeline: &Pipeline, root: &Path, images: &[LfwImage], threads: usize) -> Result<Vec<Outcome>, CliError> {
-    let bar = ProgressBar::new(images.len() as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} images ({per_sec}, eta {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let next = Mutex::new(0usize);
-    let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; images.len()]);
-    let failure: Mutex<Option<CliError>> = Mutex::new(None);
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| loop {
-                let i = {
-                    let mut n = next.lock().unwrap_or_else(|p| p.into_inner());
-                    let i = *n;
-                    *n += 1;
-                    i
-                };
-                if i >= images.len() {
-                    break;
-                }
-                let path = images[i].path(root);
-                let outcome = read(&path).and_then(|bytes| {
-                    let frame = Frame::decode(&bytes).map_err(|e| CliError::Face(e, Some(path.clone())))?;
-                    let start = Instant::now();
-                    let embedding = match pipeline.describe(&frame, Selection::Largest) {
-                        Ok(d) => Some(d.embedding),
-                        Err(facegate::Error::NoFace | facegate::Error::FaceTooSmall { .. }) => None,
-                        Err(e) => return Err(CliError::Face(e, Some(path.clone()))),
-                    };
-                    Ok((embedding, start.elapsed().as_secs_f64() * 1e3))
-                });
-                match outcome {
-                    Ok(o) => results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(o),
-                    Err(e) => {
-                        *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
-                        break;
-                    }
-                }
-                bar.inc(1);
-            });
-        }
-    });
-    bar.finish_and_clear();
-    if let Some(e) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
-        return Err(e);
-    }
-    let results = results.into_inner().unwrap_or_else(|p| p.into_inner());
-    Ok(results.into_iter().map(|r| r.unwrap_or((None, 0.0))).collect())
-}
-
 fn percentile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -127,7 +70,8 @@ pub fn run(args: EvalArgs) -> Result<(), CliError> {
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let pipeline = args.opts.pipeline()?;
     let started = Instant::now();
-    let outcomes = embed_all(&pipeline, &args.lfw, &images, threads)?;
+    let paths: Vec<PathBuf> = images.iter().map(|i| i.path(&args.lfw)).collect();
+    let outcomes = embed_all(&pipeline, &paths, threads)?;
     let wall = started.elapsed().as_secs_f64();
     let by_image: BTreeMap<&LfwImage, &Outcome> = images.iter().zip(&outcomes).collect();
     let no_face: Vec<&LfwImage> = by_image.iter().filter(|(_, o)| o.0.is_none()).map(|(i, _)| *i).collect();

@@ -7,6 +7,10 @@ mod bench;
 mod cli;
 #[cfg(not(target_arch = "wasm32"))]
 mod eval_lfw;
+#[cfg(not(target_arch = "wasm32"))]
+mod parallel;
+#[cfg(not(target_arch = "wasm32"))]
+mod train;
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
