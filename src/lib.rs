@@ -43,3 +43,8 @@ pub use gallery::{Candidate, Gallery, Identity, Threshold, Verification};
 pub use geometry::{Point, Rect, Similarity};
 pub use landmarks::{FivePoints, LandmarkSource, Landmarker};
 pub use pipeline::{Described, Pipeline, PipelineOptions, Selection};
+
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+pub mod web;
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+pub use web::{Camera, FaceVerifier};

@@ -1,0 +1,99 @@
+//! `Camera`: a `getUserMedia` stream shown in a `<video>` element, and frames read from it.
+
+use super::error::{js_error, with_code, CAMERA};
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{HtmlVideoElement, ImageData, MediaStream, MediaStreamConstraints, MediaStreamTrack};
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+struct CameraOptions {
+    /// "user" (front) or "environment" (back).
+    facing_mode: Option<String>,
+    width: Option<u32>,
+    height: Option<u32>,
+    /// A specific camera (from `navigator.mediaDevices.enumerateDevices()`).
+    device_id: Option<String>,
+}
+
+/// A running camera bound to a `<video>` element.
+#[wasm_bindgen]
+pub struct Camera {
+    video: HtmlVideoElement,
+    stream: MediaStream,
+}
+
+/// Waits for `ms` milliseconds on the browser's timer.
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+#[wasm_bindgen]
+impl Camera {
+    /// Asks for the camera (`{ facingMode: "user" }` by default) and plays it in `video`.
+    /// Errors have code `CAMERA` (denied, absent, or no frames within 10 s).
+    pub async fn start(video: HtmlVideoElement, options: JsValue) -> Result<Camera, JsValue> {
+        let opts: CameraOptions = super::options(options)?;
+        let devices = web_sys::window()
+            .ok_or_else(|| js_error(CAMERA, "no window: the camera needs a page"))?
+            .navigator()
+            .media_devices()
+            .map_err(|_| js_error(CAMERA, "this browser has no camera API (a secure context is required)"))?;
+        let video_constraints = js_sys::Object::new();
+        let set = |k: &str, v: JsValue| js_sys::Reflect::set(&video_constraints, &k.into(), &v);
+        set("facingMode", opts.facing_mode.unwrap_or_else(|| "user".into()).into())?;
+        if let Some(w) = opts.width {
+            set("width", w.into())?;
+        }
+        if let Some(h) = opts.height {
+            set("height", h.into())?;
+        }
+        if let Some(id) = opts.device_id {
+            let exact = js_sys::Object::new();
+            js_sys::Reflect::set(&exact, &"exact".into(), &id.into())?;
+            set("deviceId", exact.into())?;
+        }
+        let constraints = MediaStreamConstraints::new();
+        constraints.set_video(&video_constraints);
+        let promise = devices.get_user_media_with_constraints(&constraints).map_err(with_code(CAMERA))?;
+        let stream: MediaStream =
+            JsFuture::from(promise).await.map_err(with_code(CAMERA))?.dyn_into().map_err(with_code(CAMERA))?;
+        video.set_muted(true);
+        video.set_src_object(Some(&stream));
+        let camera = Camera { video, stream };
+        if let Err(e) = JsFuture::from(camera.video.play().map_err(with_code(CAMERA))?).await {
+            camera.stop();
+            return Err(with_code(CAMERA)(e));
+        }
+        for _ in 0..200 {
+            if camera.video.video_width() > 0 {
+                return Ok(camera);
+            }
+            sleep(50).await;
+        }
+        camera.stop();
+        Err(js_error(CAMERA, "the camera delivered no frame within 10 s"))
+    }
+
+    /// The current frame as `ImageData` (a `FaceSource`).
+    pub fn frame(&self) -> Result<ImageData, JsValue> {
+        super::source::snapshot(&self.video)
+    }
+
+    /// Stops every track and detaches the stream from the video element.
+    pub fn stop(&self) {
+        for track in self.stream.get_tracks().iter() {
+            if let Ok(track) = track.dyn_into::<MediaStreamTrack>() {
+                track.stop();
+            }
+        }
+        self.video.set_src_object(None);
+    }
+}

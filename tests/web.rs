@@ -1,0 +1,242 @@
+//! The browser API in headless Chromium (wasm-bindgen-test): round trips, every error code,
+//! IndexedDB persistence, every kind of source, and the fake camera.
+#![cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+
+use facegate::{Camera, FaceVerifier, Frame, PixelFormat};
+use js_sys::{Array, Float32Array, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+macro_rules! lfw {
+    ($name:literal, $n:literal) => {
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/datasets/lfw/", $name, "/", $name, "_", $n, ".jpg"))
+    };
+}
+const POWELL_1: &[u8] = lfw!("Colin_Powell", "0001");
+const POWELL_2: &[u8] = lfw!("Colin_Powell", "0002");
+const POWELL_3: &[u8] = lfw!("Colin_Powell", "0003");
+const SERENA_1: &[u8] = lfw!("Serena_Williams", "0001");
+const SERENA_2: &[u8] = lfw!("Serena_Williams", "0002");
+const AARON_1: &[u8] = lfw!("Aaron_Eckhart", "0001");
+const ASTRONAUT: &[u8] = include_bytes!("fixtures/astronaut.png");
+const CAT: &[u8] = include_bytes!("fixtures/chelsea.png");
+
+fn bytes(b: &[u8]) -> JsValue {
+    Uint8Array::from(b).into()
+}
+
+fn get(v: &JsValue, key: &str) -> JsValue {
+    Reflect::get(v, &key.into()).unwrap()
+}
+
+fn opts(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        Reflect::set(&o, &(*k).into(), v).unwrap();
+    }
+    o.into()
+}
+
+async fn open(db: &str) -> FaceVerifier {
+    let fv = FaceVerifier::create(opts(&[("dbName", db.into())])).await.unwrap();
+    JsFuture::from(fv.clear()).await.unwrap();
+    fv
+}
+
+async fn ok(p: js_sys::Promise) -> JsValue {
+    JsFuture::from(p).await.unwrap_or_else(|e| panic!("rejected: {:?}", get(&e, "message")))
+}
+
+/// The `code` of the error a promise rejects with.
+async fn code_of(p: js_sys::Promise) -> String {
+    let err = JsFuture::from(p).await.expect_err("expected a rejection");
+    assert!(err.is_instance_of::<js_sys::Error>(), "{err:?}");
+    get(&err, "code").as_string().unwrap()
+}
+
+fn rgba_image(frame: &Frame) -> web_sys::ImageData {
+    let rgba: Vec<u8> = frame.rgb().chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect();
+    web_sys::ImageData::new_with_u8_clamped_array_and_sh(wasm_bindgen::Clamped(&rgba), frame.width(), frame.height())
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn enroll_verify_identify_list_remove_round_trip() {
+    let fv = open("facegate-test-roundtrip").await;
+    let first = ok(fv.enroll("powell".into(), bytes(POWELL_1))).await;
+    assert_eq!(get(&first, "id").as_string().as_deref(), Some("powell"));
+    assert_eq!(get(&first, "shots").as_f64(), Some(1.0));
+    assert!(get(&get(&first, "box"), "width").as_f64().unwrap() > 50.0);
+    assert!(get(&first, "score").as_f64().unwrap() > 0.6);
+    let second = ok(fv.enroll("powell".into(), bytes(POWELL_3))).await;
+    assert_eq!(get(&second, "shots").as_f64(), Some(2.0));
+    ok(fv.enroll("serena".into(), bytes(SERENA_1))).await;
+
+    let same = ok(fv.verify("powell".into(), bytes(POWELL_2))).await;
+    assert_eq!(get(&same, "isMatch").as_bool(), Some(true), "{same:?}");
+    assert_eq!(get(&same, "threshold").as_f64().unwrap() as f32, fv.threshold());
+    let other = ok(fv.verify("powell".into(), bytes(SERENA_2))).await;
+    assert_eq!(get(&other, "isMatch").as_bool(), Some(false));
+    assert!(get(&same, "score").as_f64() > get(&other, "score").as_f64());
+
+    let ranked: Array = ok(fv.identify(bytes(SERENA_2), opts(&[("topK", 3.into())]))).await.into();
+    assert_eq!(get(&ranked.get(0), "id").as_string().as_deref(), Some("serena"));
+    let unknown: Array = ok(fv.identify(bytes(AARON_1), JsValue::UNDEFINED)).await.into();
+    assert_eq!(unknown.length(), 0, "a stranger must be unknown");
+
+    let list: Array = ok(fv.list()).await.into();
+    assert_eq!(list.length(), 2);
+    let powell = list.iter().find(|e| get(e, "id").as_string().as_deref() == Some("powell")).unwrap();
+    assert_eq!(get(&powell, "shots").as_f64(), Some(2.0));
+    assert!(get(&powell, "updatedAt").as_f64() >= get(&powell, "createdAt").as_f64());
+
+    assert_eq!(ok(fv.remove("serena".into())).await.as_bool(), Some(true));
+    assert_eq!(ok(fv.remove("serena".into())).await.as_bool(), Some(false));
+    ok(fv.clear()).await;
+    assert_eq!(Array::from(&ok(fv.list()).await).length(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn every_error_code_and_the_instance_keeps_working() {
+    let fv = open("facegate-test-errors").await;
+    ok(fv.enroll("powell".into(), bytes(POWELL_1))).await;
+
+    assert_eq!(code_of(fv.verify("powell".into(), bytes(CAT))).await, "NO_FACE");
+    let astronaut = Frame::decode(ASTRONAUT).unwrap();
+    let head = &astronaut.rgb()[(40 * 512 + 150) * 3..];
+    let head = Frame::from_pixels(head, 160, 180, 512 * 3, PixelFormat::Rgb).unwrap();
+    let two: Vec<u8> = (0..180).flat_map(|y| {
+        let row = &head.rgb()[y * 480..(y + 1) * 480];
+        [row, row].concat()
+    }).collect();
+    let two = Frame::from_pixels(&two, 320, 180, 960, PixelFormat::Rgb).unwrap();
+    assert_eq!(code_of(fv.enroll("x".into(), rgba_image(&two).into())).await, "MULTIPLE_FACES");
+    assert_eq!(code_of(fv.verify("powell".into(), bytes(b"\xff\xd8\xff garbage"))).await, "INVALID_FRAME");
+    assert_eq!(code_of(fv.verify("powell".into(), JsValue::from_str("not an image"))).await, "INVALID_FRAME");
+    assert_eq!(code_of(fv.verify("nobody".into(), bytes(POWELL_2))).await, "UNKNOWN_ID");
+    assert_eq!(code_of(fv.identify(bytes(POWELL_2), opts(&[("topK", 0.into())]))).await, "INVALID_ARGUMENT");
+
+    let strict = FaceVerifier::create(opts(&[("dbName", "facegate-test-errors".into()), ("minFace", 400.into())])).await.unwrap();
+    assert_eq!(code_of(strict.verify("powell".into(), bytes(POWELL_2))).await, "FACE_TOO_SMALL");
+
+    // A record written by another model is refused, not compared.
+    let db = rexie::Rexie::builder("facegate-test-errors").version(1)
+        .add_object_store(rexie::ObjectStore::new("templates").key_path("id")).build().await.unwrap();
+    let tx = db.transaction(&["templates"], rexie::TransactionMode::ReadWrite).unwrap();
+    let mut alien = Float32Array::new_with_length(192).to_vec();
+    alien[0] = 1.0;
+    let record = opts(&[
+        ("id", "alien".into()), ("format", 1.into()), ("modelSha256", "0".repeat(64).into()),
+        ("shots", Array::of1(&Array::from_iter(alien.iter().map(|&v| JsValue::from(v)))).into()),
+        ("createdAt", 0.into()), ("updatedAt", 0.into()),
+    ]);
+    tx.store("templates").unwrap().put(&record, None).await.unwrap();
+    tx.done().await.unwrap();
+    db.close();
+    assert_eq!(code_of(fv.verify("alien".into(), bytes(POWELL_2))).await, "MODEL_MISMATCH");
+    assert_eq!(code_of(fv.identify(bytes(POWELL_2), JsValue::UNDEFINED)).await, "MODEL_MISMATCH");
+    ok(fv.remove("alien".into())).await;
+
+    // A database at a newer schema version cannot be opened by this one.
+    rexie::Rexie::builder("facegate-test-newer").version(7).build().await.unwrap().close();
+    let err = FaceVerifier::create(opts(&[("dbName", "facegate-test-newer".into())])).await.err().unwrap();
+    assert_eq!(get(&err, "code").as_string().as_deref(), Some("STORAGE"));
+
+    let video: web_sys::HtmlVideoElement =
+        web_sys::window().unwrap().document().unwrap().create_element("video").unwrap().dyn_into().unwrap();
+    let err = Camera::start(video, opts(&[("deviceId", "no-such-camera".into())])).await.err().unwrap();
+    assert_eq!(get(&err, "code").as_string().as_deref(), Some("CAMERA"));
+
+    let bad_options = FaceVerifier::create(opts(&[("dbname", "typo".into())])).await.err().unwrap();
+    assert_eq!(get(&bad_options, "code").as_string().as_deref(), Some("INVALID_ARGUMENT"));
+
+    // After all of that, the same instance still answers.
+    let v = ok(fv.verify("powell".into(), bytes(POWELL_2))).await;
+    assert_eq!(get(&v, "isMatch").as_bool(), Some(true));
+}
+
+#[wasm_bindgen_test]
+async fn a_second_instance_sees_the_same_enrollments() {
+    let a = open("facegate-test-persist").await;
+    ok(a.enroll("serena".into(), bytes(SERENA_1))).await;
+    let b = FaceVerifier::create(opts(&[("dbName", "facegate-test-persist".into())])).await.unwrap();
+    let list: Array = ok(b.list()).await.into();
+    assert_eq!(list.length(), 1);
+    let v = ok(b.verify("serena".into(), bytes(SERENA_2))).await;
+    assert_eq!(get(&v, "isMatch").as_bool(), Some(true));
+    let other = open("facegate-test-persist-other").await;
+    assert_eq!(Array::from(&ok(other.list()).await).length(), 0, "databases are separate");
+}
+
+async fn wait(p: js_sys::Promise) -> JsValue {
+    JsFuture::from(p).await.unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn every_source_kind_gives_the_same_embedding() {
+    let fv = open("facegate-test-sources").await;
+    let reference = fv.embed(bytes(POWELL_1)).unwrap().to_vec();
+    assert_eq!(reference.len(), 192);
+    let window = web_sys::window().unwrap();
+    let document = window.document().unwrap();
+
+    let image = rgba_image(&Frame::decode(POWELL_1).unwrap());
+    let canvas: web_sys::HtmlCanvasElement = document.create_element("canvas").unwrap().dyn_into().unwrap();
+    canvas.set_width(image.width());
+    canvas.set_height(image.height());
+    let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").unwrap().unwrap().dyn_into().unwrap();
+    ctx.put_image_data(&image, 0.0, 0.0).unwrap();
+
+    let parts = Array::of1(&Uint8Array::from(POWELL_1));
+    let bag = web_sys::BlobPropertyBag::new();
+    bag.set_type("image/jpeg");
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &bag).unwrap();
+    let bitmap = wait(window.create_image_bitmap_with_blob(&blob).unwrap()).await;
+    let img = web_sys::HtmlImageElement::new().unwrap();
+    img.set_src(&web_sys::Url::create_object_url_with_blob(&blob).unwrap());
+    wait(img.decode()).await;
+
+    for (what, source) in [("ImageData", JsValue::from(image)), ("canvas", canvas.into()), ("ImageBitmap", bitmap), ("img", img.into())] {
+        let e = fv.embed(source).unwrap_or_else(|e| panic!("{what}: {:?}", get(&e, "message"))).to_vec();
+        let cosine: f32 = e.iter().zip(&reference).map(|(a, b)| a * b).sum();
+        // Browsers decode JPEG slightly differently from the `image` crate.
+        assert!(cosine > 0.97, "{what}: cosine {cosine}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_fake_camera_delivers_frames() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let video: web_sys::HtmlVideoElement = document.create_element("video").unwrap().dyn_into().unwrap();
+    let cam = Camera::start(video.clone(), opts(&[("facingMode", "user".into())])).await
+        .unwrap_or_else(|e| panic!("{:?}", get(&e, "message")));
+    let frame = cam.frame().unwrap();
+    assert!(frame.width() > 0 && frame.height() > 0);
+    assert_eq!(frame.data().len() as u32, frame.width() * frame.height() * 4);
+    let fv = open("facegate-test-camera").await;
+    // Chromium's fake device shows a synthetic pattern, not a face.
+    assert_eq!(code_of(fv.enroll("cam".into(), video.clone().into())).await, "NO_FACE");
+    cam.stop();
+    assert!(video.src_object().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn verify_time_per_frame_in_the_browser() {
+    let fv = open("facegate-test-timing").await;
+    ok(fv.enroll("powell".into(), bytes(POWELL_1))).await;
+    let image: JsValue = rgba_image(&Frame::decode(POWELL_2).unwrap()).into();
+    let perf = web_sys::window().unwrap().performance().unwrap();
+    let mut times = Vec::new();
+    for _ in 0..20 {
+        let t = perf.now();
+        let v = ok(fv.verify("powell".into(), image.clone())).await;
+        times.push(perf.now() - t);
+        assert_eq!(get(&v, "isMatch").as_bool(), Some(true));
+    }
+    times.sort_by(f64::total_cmp);
+    console_log!("verify per frame (Colin_Powell_0002, 250x250 ImageData, wasm simd128): median {:.1} ms, min {:.1}, max {:.1} over 20", times[10], times[0], times[19]);
+}

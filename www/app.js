@@ -1,0 +1,117 @@
+// The demo page: camera preview with the detected box, enroll, verify, identify, sign in,
+// list/delete. Everything runs locally through the facegate package.
+import init, { FaceVerifier, Camera } from "../pkg/facegate.js";
+
+const $ = (id) => document.getElementById(id);
+const show = (id, text, ok) => {
+  const el = $(id);
+  el.textContent = text;
+  el.className = `status ${ok === undefined ? "" : ok ? "ok" : "error"}`;
+};
+const describe = (e) => `${e.code ?? "ERROR"}: ${e.message}`;
+
+await init();
+const fv = await FaceVerifier.create({ dbName: "facegate-demo" });
+let cam = null;
+try {
+  cam = await Camera.start($("video"), { facingMode: "user" });
+} catch (e) {
+  const el = $("camera-error");
+  el.hidden = false;
+  el.textContent = e.code === "CAMERA"
+    ? `No camera: ${e.message}. Allow camera access (the page must be served from https or localhost) or plug one in, then reload.`
+    : describe(e);
+}
+
+async function refresh() {
+  const people = await fv.list();
+  $("people").replaceChildren(...people.map((p) => {
+    const tr = document.createElement("tr");
+    const del = document.createElement("button");
+    del.textContent = "delete";
+    del.onclick = async () => { await fv.remove(p.id); refresh(); };
+    for (const text of [p.id, p.shots, new Date(p.createdAt).toLocaleString()]) {
+      const td = document.createElement("td");
+      td.textContent = text;
+      tr.append(td);
+    }
+    const td = document.createElement("td");
+    td.append(del);
+    tr.append(td);
+    return tr;
+  }));
+  $("verify-name").replaceChildren(...people.map((p) => new Option(p.id, p.id)));
+}
+
+// Live preview: the detected box and the time per detection.
+const overlay = $("overlay");
+async function tick() {
+  if (cam) {
+    const video = $("video");
+    overlay.width = video.videoWidth;
+    overlay.height = video.videoHeight;
+    const ctx = overlay.getContext("2d");
+    const t = performance.now();
+    try {
+      const faces = fv.detect(video);
+      const ms = performance.now() - t;
+      ctx.clearRect(0, 0, overlay.width, overlay.height);
+      ctx.strokeStyle = "#2f8"; ctx.lineWidth = 3;
+      for (const f of faces) ctx.strokeRect(f.box.x, f.box.y, f.box.width, f.box.height);
+      show("live", `${faces.length} face(s), detection ${ms.toFixed(0)} ms/frame, threshold ${fv.threshold.toFixed(3)}`);
+    } catch (e) {
+      show("live", describe(e), false);
+    }
+  }
+  setTimeout(tick, 150);
+}
+
+const needCamera = () => { if (!cam) throw Object.assign(new Error("no camera"), { code: "CAMERA" }); };
+const timed = async (fn) => { const t = performance.now(); const r = await fn(); return [r, performance.now() - t]; };
+
+$("enroll").onclick = async () => {
+  try {
+    needCamera();
+    const name = $("enroll-name").value.trim();
+    const shots = Math.max(1, Math.min(10, Number($("enroll-shots").value) || 1));
+    let last;
+    for (let i = 0; i < shots; i++) {
+      show("enroll-result", `shot ${i + 1} of ${shots}…`);
+      last = await fv.enroll(name, cam.frame());
+      await new Promise((r) => setTimeout(r, 400));
+    }
+    show("enroll-result", `enrolled ${last.id}: ${last.shots} shot(s), detector score ${last.score.toFixed(2)}`, true);
+    refresh();
+  } catch (e) { show("enroll-result", describe(e), false); }
+};
+
+$("verify").onclick = async () => {
+  try {
+    needCamera();
+    const [v, ms] = await timed(() => fv.verify($("verify-name").value, cam.frame()));
+    show("verify-result", `${v.isMatch ? "MATCH" : "no match"}: score ${v.score.toFixed(3)} vs threshold ${v.threshold.toFixed(3)} (${ms.toFixed(0)} ms)`, v.isMatch);
+  } catch (e) { show("verify-result", describe(e), false); }
+};
+
+$("identify").onclick = async () => {
+  try {
+    needCamera();
+    const [ranked, ms] = await timed(() => fv.identify(cam.frame(), { topK: 3 }));
+    show("verify-result", ranked.length
+      ? ranked.map((c) => `${c.id} ${c.score.toFixed(3)}`).join(", ") + ` (${ms.toFixed(0)} ms)`
+      : `unknown: nobody passes the threshold (${ms.toFixed(0)} ms)`, ranked.length > 0);
+  } catch (e) { show("verify-result", describe(e), false); }
+};
+
+$("signin").onclick = async () => {
+  try {
+    needCamera();
+    const [ranked] = await timed(() => fv.identify(cam.frame(), { topK: 1 }));
+    show("signin-result", ranked.length ? `Welcome back, ${ranked[0].id}!` : "Sign-in refused: face not recognised.", ranked.length > 0);
+  } catch (e) { show("signin-result", describe(e), false); }
+};
+
+$("clear").onclick = async () => { await fv.clear(); refresh(); };
+
+await refresh();
+tick();
