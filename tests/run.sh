@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
-# Runs every test of facegate, installing what is missing. This is the README's test command
-# and what CI runs (.ci/run).
+# Runs every test of facegate, installing what is missing: the wasm target, wasm-bindgen-cli of
+# the exact version the crate uses, Debian's chromium + chromium-driver + binaryen, and the npm
+# packages. This is the README's test command and what CI runs (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n== %s\n' "$*"; }
+WASM_BINDGEN_VERSION=0.2.130 # must equal the `wasm-bindgen = "=..."` pin in Cargo.toml
+step() { printf '\n== %s (%s)\n' "$*" "$(date +%T)"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 step "toolchain"
 command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup first" >&2; exit 1; }
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v wasm-opt >/dev/null; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver binaryen >/dev/null
+fi
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --locked \
+    || cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+npm ci --no-audit --no-fund
 
 step "bundled models match model/SHA256SUMS"
 (cd model && sha256sum -c SHA256SUMS)
@@ -18,7 +30,16 @@ step "native tests (unit, pipeline on LFW, CLI, bad input, LFW first fold)"
 export FACEGATE_DATA
 cargo test --release --locked
 
-step "core builds for wasm32-unknown-unknown"
-cargo build --release --locked --target wasm32-unknown-unknown --lib
+step "wasm-bindgen tests in headless Chromium"
+CHROMEDRIVER=/usr/bin/chromedriver \
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  WASM_BINDGEN_TEST_TIMEOUT=600 \
+  cargo test --release --locked --target wasm32-unknown-unknown --test web -- --nocapture
+
+step "npm package (wasm release build, wasm-bindgen --target web, wasm-opt)"
+node www/build.mjs
+
+step "end-to-end: built package with a fake camera, npm pack in Vite and a plain page"
+node --test --test-concurrency=1 tests/e2e/
 
 step "all tests passed"
