@@ -7,9 +7,12 @@ use std::process::Command;
 
 #[test]
 fn lfw_first_fold_meets_the_accuracy_bar() {
+    let roc = std::env::temp_dir().join(format!("facegate-roc-{}.svg", std::process::id()));
     let out = Command::new(env!("CARGO_BIN_EXE_facegate"))
         .args(["eval-lfw", "--folds", "1", "--json", "--lfw"])
         .arg(common::lfw())
+        .arg("--roc")
+        .arg(&roc)
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -20,4 +23,7 @@ fn lfw_first_fold_meets_the_accuracy_bar() {
     assert_eq!(num("no_face"), 0.0, "every LFW image must have a face");
     assert!(num("accuracy") >= 0.984, "fold 1 accuracy {}", num("accuracy"));
     assert!(num("tar_at_far_1e-3") >= 0.965, "TAR@FAR1e-3 {}", num("tar_at_far_1e-3"));
+    let svg = std::fs::read_to_string(&roc).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("<polyline") && svg.contains("accuracy"), "ROC plot");
+    std::fs::remove_file(roc).unwrap();
 }
