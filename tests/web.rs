@@ -48,7 +48,7 @@ async fn open(db: &str) -> FaceVerifier {
 }
 
 async fn ok(p: js_sys::Promise) -> JsValue {
-    JsFuture::from(p).await.unwrap_or_else(|e| panic!("rejected: {:?}", get(&e, "message")))
+    JsFuture::from(p).await.unwrap_or_else(|e| panic!("rejected: {:?} {:?}", get(&e, "code"), get(&e, "message")))
 }
 
 /// The `code` of the error a promise rejects with.
@@ -58,10 +58,12 @@ async fn code_of(p: js_sys::Promise) -> String {
     get(&err, "code").as_string().unwrap()
 }
 
+/// An `ImageData` holding a copy of the frame (in JS memory, not a view of wasm memory).
 fn rgba_image(frame: &Frame) -> web_sys::ImageData {
     let rgba: Vec<u8> = frame.rgb().chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect();
-    web_sys::ImageData::new_with_u8_clamped_array_and_sh(wasm_bindgen::Clamped(&rgba), frame.width(), frame.height())
-        .unwrap()
+    let pixels = js_sys::Uint8ClampedArray::new_with_length(rgba.len() as u32);
+    pixels.copy_from(&rgba);
+    web_sys::ImageData::new_with_js_u8_clamped_array_and_sh(&pixels, frame.width(), frame.height()).unwrap()
 }
 
 #[wasm_bindgen_test]

@@ -1,15 +1,23 @@
 // Builds the npm package into pkg/: wasm release build (simd128, from .cargo/config.toml),
 // wasm-bindgen --target web, then wasm-opt. Prints the size of each stage.
 import { execFileSync } from "node:child_process";
-import { statSync, existsSync } from "node:fs";
+import { statSync, existsSync, readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
-import { readFileSync } from "node:fs";
 
 const run = (cmd, args) => {
   console.log(`> ${cmd} ${args.join(" ")}`);
   execFileSync(cmd, args, { stdio: "inherit" });
 };
 const size = (f) => `${(statSync(f).size / 1e6).toFixed(2)} MB (${(gzipSync(readFileSync(f)).length / 1e6).toFixed(2)} MB gzip)`;
+
+// Install what is missing: the wasm target and wasm-bindgen-cli of exactly the crate's version.
+const pinned = readFileSync("Cargo.toml", "utf8").match(/^wasm-bindgen = "=([^"]+)"/m)[1];
+if (!execFileSync("rustup", ["target", "list", "--installed"]).toString().includes("wasm32-unknown-unknown")) {
+  run("rustup", ["target", "add", "wasm32-unknown-unknown"]);
+}
+let installed = "";
+try { installed = execFileSync("wasm-bindgen", ["--version"]).toString().trim(); } catch { /* not installed */ }
+if (installed !== `wasm-bindgen ${pinned}`) run("cargo", ["install", "wasm-bindgen-cli", "--version", pinned]);
 
 run("cargo", ["build", "--release", "--locked", "--target", "wasm32-unknown-unknown", "--lib"]);
 const raw = "target/wasm32-unknown-unknown/release/facegate.wasm";

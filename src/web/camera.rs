@@ -8,7 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{HtmlVideoElement, ImageData, MediaStream, MediaStreamConstraints, MediaStreamTrack};
 
 #[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[serde(rename_all = "camelCase", default)]
 struct CameraOptions {
     /// "user" (front) or "environment" (back).
     facing_mode: Option<String>,
@@ -40,7 +40,7 @@ impl Camera {
     /// Asks for the camera (`{ facingMode: "user" }` by default) and plays it in `video`.
     /// Errors have code `CAMERA` (denied, absent, or no frames within 10 s).
     pub async fn start(video: HtmlVideoElement, options: JsValue) -> Result<Camera, JsValue> {
-        let opts: CameraOptions = super::options(options)?;
+        let opts: CameraOptions = super::options(options, &["facingMode", "width", "height", "deviceId"])?;
         let devices = web_sys::window()
             .ok_or_else(|| js_error(CAMERA, "no window: the camera needs a page"))?
             .navigator()

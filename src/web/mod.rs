@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 use store::{Record, Store, RECORD_FORMAT};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -53,7 +54,7 @@ export type ErrorCode = "NO_FACE" | "MULTIPLE_FACES" | "FACE_TOO_SMALL" | "INVAL
 "#;
 
 #[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[serde(rename_all = "camelCase", default)]
 struct CreateOptions {
     db_name: Option<String>,
     threshold: Option<f32>,
@@ -62,7 +63,7 @@ struct CreateOptions {
 }
 
 #[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[serde(rename_all = "camelCase", default)]
 struct IdentifyOptions {
     top_k: Option<usize>,
 }
@@ -108,11 +109,20 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
         .map_err(|e| js_error("INVALID_ARGUMENT", e))
 }
 
-fn options<T: for<'de> Deserialize<'de> + Default>(value: JsValue) -> Result<T, JsValue> {
+/// Reads an options object (`undefined`/`null` = defaults); unknown keys are refused, so a typo
+/// such as `dbname` fails loudly instead of silently using the default database.
+fn options<T: for<'de> Deserialize<'de> + Default>(value: JsValue, known: &[&str]) -> Result<T, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
     }
-    serde_wasm_bindgen::from_value(value).map_err(|e| Error::InvalidArgument(format!("options: {e}")).into())
+    let bad = |msg: String| -> JsValue { Error::InvalidArgument(format!("options: {msg}")).into() };
+    let object = value.dyn_ref::<js_sys::Object>().ok_or_else(|| bad("expected an object".into()))?;
+    for key in js_sys::Object::keys(object).iter().filter_map(|k| k.as_string()) {
+        if !known.contains(&key.as_str()) {
+            return Err(bad(format!("unknown option {key:?} (known: {})", known.join(", "))));
+        }
+    }
+    serde_wasm_bindgen::from_value(value).map_err(|e| bad(e.to_string()))
 }
 
 /// Face verification and identification against enrollments kept in IndexedDB.
@@ -154,7 +164,7 @@ impl FaceVerifier {
     pub async fn create(
         #[wasm_bindgen(unchecked_param_type = "CreateOptions | undefined")] options: JsValue,
     ) -> Result<FaceVerifier, JsValue> {
-        let opts: CreateOptions = self::options(options)?;
+        let opts: CreateOptions = self::options(options, &["dbName", "threshold", "minFace", "flip"])?;
         let threshold = match opts.threshold {
             Some(t) => Threshold::custom(t)?,
             None => Threshold::DEFAULT,
@@ -241,7 +251,7 @@ impl FaceVerifier {
         let described = inner.one_face(&source);
         future_to_promise(async move {
             let (_, embedding) = described?;
-            let opts: IdentifyOptions = self::options(options)?;
+            let opts: IdentifyOptions = self::options(options, &["topK"])?;
             let records = inner.store.all().await?;
             to_js(&inner.gallery(&records)?.identify(&embedding, opts.top_k.unwrap_or(1))?)
         })
