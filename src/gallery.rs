@@ -3,6 +3,7 @@
 
 use crate::embed::Embedding;
 use crate::error::{Error, Result};
+use crate::learn::Head;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -40,10 +41,13 @@ impl Threshold {
 pub struct Verification {
     /// Cosine similarity between the probe and the identity's template.
     pub score: f32,
-    /// The threshold the score was compared with.
+    /// The threshold the score was compared with; with a head, the head's probability
+    /// threshold (see [`Head::operating_point`] for its false accept rate).
     pub threshold: f32,
-    /// `score >= threshold`.
+    /// `score >= threshold`; with a head, `probability >= threshold`.
     pub is_match: bool,
+    /// With a head: the probability that the probe is the enrolled person.
+    pub probability: Option<f32>,
 }
 
 /// One answer to "which enrolled person is this?".
@@ -79,12 +83,28 @@ pub struct Gallery {
     pub(crate) model_sha256: String,
     pub(crate) threshold: Threshold,
     pub(crate) identities: BTreeMap<String, Identity>,
+    pub(crate) head: Option<Head>,
 }
 
 impl Gallery {
     /// An empty gallery for the model with this SHA-256 (see `Embedder::model_sha256`).
     pub fn new(model_sha256: impl Into<String>, threshold: Threshold) -> Self {
-        Gallery { model_sha256: model_sha256.into(), threshold, identities: BTreeMap::new() }
+        Gallery { model_sha256: model_sha256.into(), threshold, identities: BTreeMap::new(), head: None }
+    }
+
+    /// Decide [`Gallery::verify`] by a trained head's probability (`None`: by cosine). The head
+    /// must be trained on this gallery's model; it is not saved with the gallery.
+    pub fn set_head(&mut self, head: Option<Head>) -> Result<()> {
+        if let Some(h) = head.as_ref().filter(|h| h.backbone_sha256() != self.model_sha256) {
+            return Err(Error::ModelMismatch { expected: self.model_sha256.clone(), found: h.backbone_sha256().into() });
+        }
+        self.head = head;
+        Ok(())
+    }
+
+    /// The head deciding verification, if any.
+    pub fn head(&self) -> Option<&Head> {
+        self.head.as_ref()
     }
 
     /// SHA-256 of the embedding model the templates belong to.
@@ -148,9 +168,15 @@ impl Gallery {
     /// 1:1 — does `probe` show the person enrolled as `id`?
     pub fn verify(&self, id: &str, probe: &Embedding) -> Result<Verification> {
         let identity = self.identities.get(id).ok_or_else(|| Error::UnknownIdentity(id.to_owned()))?;
-        let score = identity.template()?.cosine(probe);
+        let template = identity.template()?;
+        let score = template.cosine(probe);
+        if let Some(head) = &self.head {
+            let probability = head.probability(&template, probe)? as f32;
+            let threshold = head.operating_point().probability;
+            return Ok(Verification { score, threshold, is_match: probability >= threshold, probability: Some(probability) });
+        }
         let threshold = self.threshold.cosine;
-        Ok(Verification { score, threshold, is_match: score >= threshold })
+        Ok(Verification { score, threshold, is_match: score >= threshold, probability: None })
     }
 
     /// 1:K — up to `k` enrolled identities that pass the threshold, best first; empty when

@@ -30,6 +30,7 @@ pub mod frame;
 pub mod gallery;
 pub mod geometry;
 pub mod landmarks;
+pub mod learn;
 pub mod model;
 pub mod pipeline;
 pub mod template;

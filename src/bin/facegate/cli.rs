@@ -64,6 +64,9 @@ enum Command {
     EvalLfw(crate::eval_lfw::EvalArgs),
     /// Train a head (triplet projection, logistic pair head or Platt scaling) on a labelled folder.
     TrainHead(crate::train::TrainArgs),
+    /// LFW 10-fold table of cosine and every head kind, each fold's heads trained without that
+    /// fold's people: accuracy, TAR@FAR 1e-3, calibration (ECE).
+    ReportHeads(crate::report::ReportArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -186,6 +189,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Bench { image, runs, opts, json } => crate::bench::run(&image, runs, &opts, json)?,
         Command::EvalLfw(args) => crate::eval_lfw::run(args)?,
         Command::TrainHead(args) => crate::train::run(args)?,
+        Command::ReportHeads(args) => crate::report::run(args)?,
     }
     Ok(())
 }

@@ -29,6 +29,9 @@ pub struct EvalArgs {
     /// Write the ROC curve as SVG.
     #[arg(long)]
     roc: Option<PathBuf>,
+    /// Score pairs with this head's p(same) (see train-head) instead of the cosine.
+    #[arg(long)]
+    head: Option<PathBuf>,
     #[command(flatten)]
     opts: PipelineArgs,
 }
@@ -69,6 +72,7 @@ pub fn run(args: EvalArgs) -> Result<(), CliError> {
         pairs.iter().flat_map(|p| [p.a.clone(), p.b.clone()]).collect::<BTreeSet<_>>().into_iter().collect();
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let pipeline = args.opts.pipeline()?;
+    let head = args.head.as_ref().map(|path| crate::train::read_head(path, pipeline.model_sha256())).transpose()?;
     let started = Instant::now();
     let paths: Vec<PathBuf> = images.iter().map(|i| i.path(&args.lfw)).collect();
     let outcomes = embed_all(&pipeline, &paths, threads)?;
@@ -79,12 +83,16 @@ pub fn run(args: EvalArgs) -> Result<(), CliError> {
         .iter()
         .map(|p| {
             let score = match (&by_image[&p.a].0, &by_image[&p.b].0) {
-                (Some(a), Some(b)) => a.cosine(b),
+                (Some(a), Some(b)) => match &head {
+                    Some(h) => h.probability(a, b)? as f32,
+                    None => a.cosine(b),
+                },
                 _ => -1.0, // no face: counted as "different"
             };
-            Scored { score, same: p.same, fold: p.fold }
+            Ok(Scored { score, same: p.same, fold: p.fold })
         })
-        .collect();
+        .collect::<Result<_, CliError>>()?;
+    let scoring = head.as_ref().map_or("cosine".to_string(), |h| format!("p(same) of the {} head", h.kind()));
     let folds = eval::k_fold(&scored, &test_folds);
     let accuracies: Vec<f64> = folds.iter().map(|f| f.accuracy).collect();
     let (accuracy, accuracy_std) = eval::mean_std(&accuracies);
@@ -104,7 +112,7 @@ pub fn run(args: EvalArgs) -> Result<(), CliError> {
             "tar_at_far_1e-3": tar3, "tar_at_far_1e-2": tar2,
             "threshold": threshold, "far_1e-3_threshold": t3, "far_1e-2_threshold": t2,
             "pairs": tested, "folds": folds.iter().map(|f| json!({"fold": f.fold + 1, "accuracy": f.accuracy, "threshold": f.threshold})).collect::<Vec<_>>(),
-            "images": images.len(), "no_face": no_face.len(),
+            "images": images.len(), "no_face": no_face.len(), "scoring": scoring,
             "no_face_images": no_face.iter().map(|i| format!("{}_{:04}", i.name, i.number)).collect::<Vec<_>>(),
             "ms_per_image": median, "ms_per_image_p10": p10, "ms_per_image_p90": p90,
             "threads": threads, "wall_seconds": wall,
@@ -112,6 +120,7 @@ pub fn run(args: EvalArgs) -> Result<(), CliError> {
         println!("{out}");
     } else {
         println!("LFW View 2, {} pairs tested in {} fold(s), {} images ({} without a face)", tested, folds.len(), images.len(), no_face.len());
+        println!("scores: {scoring}");
         for f in &folds {
             println!("  fold {:>2}: accuracy {:.2} %  threshold {:.4}", f.fold + 1, f.accuracy * 100.0, f.threshold);
         }

@@ -10,6 +10,8 @@ mod eval_lfw;
 #[cfg(not(target_arch = "wasm32"))]
 mod parallel;
 #[cfg(not(target_arch = "wasm32"))]
+mod report;
+#[cfg(not(target_arch = "wasm32"))]
 mod train;
 
 #[cfg(not(target_arch = "wasm32"))]
