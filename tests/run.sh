@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of facegate, installing what is missing: the wasm target, wasm-bindgen-cli of
-# the exact version the crate uses, Debian's chromium + chromium-driver + binaryen, and the npm
+# the exact version the crate uses, Debian's chromium + chromium-driver, and the npm
 # packages. This is the README's test command and what CI runs (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,9 +12,9 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 step "toolchain"
 command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup first" >&2; exit 1; }
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v wasm-opt >/dev/null; then
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null ; then
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver binaryen >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --locked \
@@ -36,7 +36,7 @@ CHROMEDRIVER=/usr/bin/chromedriver \
   WASM_BINDGEN_TEST_TIMEOUT=600 \
   cargo test --release --locked --target wasm32-unknown-unknown --test web -- --nocapture
 
-step "npm package (wasm release build, wasm-bindgen --target web, wasm-opt)"
+step "npm package (wasm release build, wasm-bindgen --target web)"
 node www/build.mjs
 
 step "end-to-end: built package with a fake camera, npm pack in Vite and a plain page"

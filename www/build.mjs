@@ -1,7 +1,7 @@
-// Builds the npm package into pkg/: wasm release build (simd128, from .cargo/config.toml),
-// wasm-bindgen --target web, then wasm-opt. Prints the size of each stage.
+// Builds the npm package into pkg/: wasm release build (simd128, from .cargo/config.toml) and
+// wasm-bindgen --target web. Prints the package's wasm size.
 import { execFileSync } from "node:child_process";
-import { statSync, existsSync, readFileSync } from "node:fs";
+import { statSync, readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 
 const run = (cmd, args) => {
@@ -23,14 +23,6 @@ run("cargo", ["build", "--release", "--locked", "--target", "wasm32-unknown-unkn
 const raw = "target/wasm32-unknown-unknown/release/facegate.wasm";
 run("wasm-bindgen", ["--target", "web", "--out-dir", "pkg", raw]);
 const wasm = "pkg/facegate_bg.wasm";
-console.log(`after wasm-bindgen: ${size(wasm)}`);
-if (existsSync("/usr/bin/wasm-opt") || process.env.WASM_OPT) {
-  run(process.env.WASM_OPT ?? "wasm-opt", [
-    "-O3", "--enable-simd", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
-    "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
-    wasm, "-o", wasm,
-  ]);
-  console.log(`after wasm-opt -O3: ${size(wasm)}`);
-} else {
-  console.log("wasm-opt not found (Debian: apt-get install binaryen): package left unoptimised");
-}
+console.log(`pkg/facegate_bg.wasm: ${size(wasm)}`);
+// No wasm-opt pass: Debian's binaryen 108 turns wasm-bindgen's externref table into one that
+// the glue cannot fill ("WebAssembly.Table.set(): Argument 1 is invalid"), measured 2026-11-29.

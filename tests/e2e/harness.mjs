@@ -47,6 +47,16 @@ export function launch(profile, video) {
   return chromium.launchPersistentContext(profile, { executablePath: "/usr/bin/chromium", headless: true, args });
 }
 
+/** Runs `fn(context)` in a launched browser and always closes it (a failure must not hang the run). */
+export async function withBrowser(profile, video, fn) {
+  const context = await launch(profile, video);
+  try {
+    return await fn(context);
+  } finally {
+    await context.close();
+  }
+}
+
 /** A .y4m clip of LFW photos made with `facegate video`. */
 export function y4m(out, ...images) {
   execFileSync(cli, ["video", "--out", out, "--seconds", "1", ...images]);

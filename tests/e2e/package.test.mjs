@@ -1,12 +1,12 @@
 // The built package in headless Chromium with a fake camera showing LFW faces: enroll from the
 // camera, persistence across reload and browser restart, verify and identify, per-frame time.
-import { test } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
-import { root, lfw, lfwImage, cli, serve, launch, y4m, openPage, need } from "./harness.mjs";
+import { root, lfw, lfwImage, cli, serve, withBrowser, y4m, openPage, need } from "./harness.mjs";
 
 need(join(root, "pkg/facegate_bg.wasm"), "the built package");
 need(cli, "the native CLI");
@@ -14,6 +14,7 @@ need(cli, "the native CLI");
 const work = mkdtempSync(join(tmpdir(), "facegate-e2e-"));
 const profile = join(work, "profile");
 const server = await serve({ "/": root, "/lfw/": lfw });
+after(() => server.close());
 const page = `${server.url}/tests/e2e/page.html`;
 
 test("enroll from the camera, survive a reload, verify and identify across camera feeds", async () => {
@@ -21,7 +22,7 @@ test("enroll from the camera, survive a reload, verify and identify across camer
   const alice2 = y4m(join(work, "alice2.y4m"), lfwImage("Colin_Powell", 2));
   const bob2 = y4m(join(work, "bob2.y4m"), lfwImage("George_W_Bush", 2));
 
-  let browser = await launch(profile, alice1);
+  await withBrowser(profile, alice1, async (browser) => {
   let tab = await openPage(browser, page);
   const enrolled = await tab.evaluate(async () => {
     await fv.clear();
@@ -41,11 +42,11 @@ test("enroll from the camera, survive a reload, verify and identify across camer
   const afterReload = await tab.evaluate(async () => ({ list: await fv.list(), v: await fv.verify("alice", cam.frame()) }));
   assert.deepEqual(afterReload.list.map((e) => e.id).sort(), ["alice", "bob", "carol", "dave"]);
   assert.equal(afterReload.v.isMatch, true, JSON.stringify(afterReload.v));
-  await browser.close();
+  });
 
   // Another photo of the same person on the camera, in a restarted browser (same profile).
-  browser = await launch(profile, alice2);
-  tab = await openPage(browser, page);
+  await withBrowser(profile, alice2, async (browser) => {
+  const tab = await openPage(browser, page);
   const same = await tab.evaluate(async () => ({ v: await fv.verify("alice", cam.frame()), who: await fv.identify(cam.frame(), { topK: 3 }) }));
   assert.equal(same.v.isMatch, true, JSON.stringify(same));
   assert.equal(same.who[0].id, "alice", JSON.stringify(same));
@@ -76,15 +77,14 @@ test("enroll from the camera, survive a reload, verify and identify across camer
     `browser Colin_Powell_0002.jpg ${timing.jpeg.toFixed(1)} ms vs native ${nativeMs.toFixed(1)} ms ` +
     `(wasm/native ${(timing.jpeg / nativeMs).toFixed(2)}x)`);
   assert.ok(timing.jpeg > 0 && nativeMs > 0);
-  await browser.close();
+  });
 
   // Somebody else on the camera.
-  browser = await launch(profile, bob2);
-  tab = await openPage(browser, page);
+  await withBrowser(profile, bob2, async (browser) => {
+  const tab = await openPage(browser, page);
   const other = await tab.evaluate(async () => ({ v: await fv.verify("alice", cam.frame()), who: await fv.identify(cam.frame(), { topK: 3 }) }));
   assert.equal(other.v.isMatch, false, JSON.stringify(other));
   assert.equal(other.who[0]?.id, "bob", JSON.stringify(other));
   assert.ok(!other.who.some((c) => c.id === "alice"), JSON.stringify(other));
-  await browser.close();
-  await server.close();
+  });
 });

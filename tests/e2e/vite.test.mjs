@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
-import { root, lfw, serve, launch, openPage, need } from "./harness.mjs";
+import { root, lfw, serve, withBrowser, openPage, need } from "./harness.mjs";
 
 need(join(root, "pkg/facegate_bg.wasm"), "the built package");
 const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ["ignore", "pipe", "inherit"] }).toString();
@@ -42,11 +42,14 @@ test("npm pack tarball works in a Vite build and from a plain module script", as
   </script>`);
 
   const server = await serve({ "/": join(app, "dist"), "/plain/": app, "/lfw/": lfw });
-  const browser = await launch(join(work, "profile"));
-  for (const url of [`${server.url}/`, `${server.url}/plain/plain.html`]) {
-    const page = await openPage(browser, url);
-    assert.deepEqual(await page.evaluate(() => window.result), { same: true, other: false }, url);
+  try {
+    await withBrowser(join(work, "profile"), null, async (browser) => {
+      for (const url of [`${server.url}/`, `${server.url}/plain/plain.html`]) {
+        const page = await openPage(browser, url);
+        assert.deepEqual(await page.evaluate(() => window.result), { same: true, other: false }, url);
+      }
+    });
+  } finally {
+    await server.close();
   }
-  await browser.close();
-  await server.close();
 });

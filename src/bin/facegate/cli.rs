@@ -60,6 +60,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Make a Y4M video from photos (each shown in turn) for Chromium's fake camera.
+    Video {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
+        /// Frame size, WIDTHxHEIGHT (even numbers).
+        #[arg(long, default_value = "640x480")]
+        size: String,
+        /// How long each photo is shown.
+        #[arg(long, default_value_t = 2.0)]
+        seconds: f32,
+    },
     /// The LFW View 2 benchmark: 10-fold accuracy, TAR at FAR, timing, ROC plot.
     EvalLfw(crate::eval_lfw::EvalArgs),
     /// Train a head (triplet projection, logistic pair head or Platt scaling) on a labelled folder.
@@ -187,6 +200,13 @@ fn run(cli: Cli) -> Result<(), CliError> {
             }
         }
         Command::Bench { image, runs, opts, json } => crate::bench::run(&image, runs, &opts, json)?,
+        Command::Video { out, images, size, seconds } => {
+            let (w, h) = size
+                .split_once('x')
+                .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
+                .ok_or_else(|| CliError::Io(format!("--size {size:?}: expected WIDTHxHEIGHT")))?;
+            crate::video::run(&out, &images, w, h, seconds)?
+        }
         Command::EvalLfw(args) => crate::eval_lfw::run(args)?,
         Command::TrainHead(args) => crate::train::run(args)?,
         Command::ReportHeads(args) => crate::report::run(args)?,

@@ -8,6 +8,8 @@ mod cli;
 #[cfg(not(target_arch = "wasm32"))]
 mod eval_lfw;
 #[cfg(not(target_arch = "wasm32"))]
+mod video;
+#[cfg(not(target_arch = "wasm32"))]
 mod parallel;
 #[cfg(not(target_arch = "wasm32"))]
 mod report;
