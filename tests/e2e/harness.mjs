@@ -23,10 +23,11 @@ export function serve(mounts) {
     const prefix = Object.keys(mounts).filter((p) => path.startsWith(p)).sort((a, b) => b.length - a.length)[0];
     if (!prefix) return res.writeHead(404).end();
     const dir = mounts[prefix];
-    const file = normalize(join(dir, path.slice(prefix.length) || "index.html"));
+    const rest = path.slice(prefix.length);
+    const file = normalize(join(dir, rest === "" || rest.endsWith("/") ? `${rest}index.html` : rest));
     if (!file.startsWith(dir)) return res.writeHead(403).end();
     try {
-      const body = await readFile(file.endsWith("/") ? join(file, "index.html") : file);
+      const body = await readFile(file);
       res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" }).end(body);
     } catch {
       res.writeHead(404).end();
