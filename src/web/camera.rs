@@ -39,7 +39,10 @@ async fn sleep(ms: i32) {
 impl Camera {
     /// Asks for the camera (`{ facingMode: "user" }` by default) and plays it in `video`.
     /// Errors have code `CAMERA` (denied, absent, or no frames within 10 s).
-    pub async fn start(video: HtmlVideoElement, options: JsValue) -> Result<Camera, JsValue> {
+    pub async fn start(
+        video: HtmlVideoElement,
+        #[wasm_bindgen(unchecked_param_type = "CameraOptions")] options: Option<js_sys::Object>,
+    ) -> Result<Camera, JsValue> {
         let opts: CameraOptions = super::options(options, &["facingMode", "width", "height", "deviceId"])?;
         let devices = web_sys::window()
             .ok_or_else(|| js_error(CAMERA, "no window: the camera needs a page"))?

@@ -22,7 +22,6 @@ use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 use store::{Record, Store, RECORD_FORMAT};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -46,6 +45,8 @@ export interface EnrollResult { id: string; shots: number; box: Box; score: numb
 export interface VerifyResult { isMatch: boolean; score: number; threshold: number; box: Box }
 export interface Candidate { id: string; score: number }
 export interface IdentifyOptions { topK?: number }
+/** Options of `Camera.start`. */
+export interface CameraOptions { facingMode?: "user" | "environment"; width?: number; height?: number; deviceId?: string }
 export interface DetectedFace { box: Box; score: number }
 export interface Enrollment { id: string; shots: number; createdAt: number; updatedAt: number }
 /** Stable codes on thrown errors (`err.code`). */
@@ -111,18 +112,15 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
 
 /// Reads an options object (`undefined`/`null` = defaults); unknown keys are refused, so a typo
 /// such as `dbname` fails loudly instead of silently using the default database.
-fn options<T: for<'de> Deserialize<'de> + Default>(value: JsValue, known: &[&str]) -> Result<T, JsValue> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(T::default());
-    }
+fn options<T: for<'de> Deserialize<'de> + Default>(value: Option<js_sys::Object>, known: &[&str]) -> Result<T, JsValue> {
+    let Some(object) = value else { return Ok(T::default()) };
     let bad = |msg: String| -> JsValue { Error::InvalidArgument(format!("options: {msg}")).into() };
-    let object = value.dyn_ref::<js_sys::Object>().ok_or_else(|| bad("expected an object".into()))?;
-    for key in js_sys::Object::keys(object).iter().filter_map(|k| k.as_string()) {
+    for key in js_sys::Object::keys(&object).iter().filter_map(|k| k.as_string()) {
         if !known.contains(&key.as_str()) {
             return Err(bad(format!("unknown option {key:?} (known: {})", known.join(", "))));
         }
     }
-    serde_wasm_bindgen::from_value(value).map_err(|e| bad(e.to_string()))
+    serde_wasm_bindgen::from_value(object.into()).map_err(|e| bad(e.to_string()))
 }
 
 /// Face verification and identification against enrollments kept in IndexedDB.
@@ -162,7 +160,7 @@ impl Inner {
 impl FaceVerifier {
     /// Loads the bundled models and opens (or creates) the IndexedDB store.
     pub async fn create(
-        #[wasm_bindgen(unchecked_param_type = "CreateOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CreateOptions")] options: Option<js_sys::Object>,
     ) -> Result<FaceVerifier, JsValue> {
         let opts: CreateOptions = self::options(options, &["dbName", "threshold", "minFace", "flip"])?;
         let threshold = match opts.threshold {
@@ -245,7 +243,7 @@ impl FaceVerifier {
     pub fn identify(
         &self,
         #[wasm_bindgen(unchecked_param_type = "FaceSource")] source: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "IdentifyOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "IdentifyOptions")] options: Option<js_sys::Object>,
     ) -> js_sys::Promise {
         let inner = self.inner.clone();
         let described = inner.one_face(&source);
