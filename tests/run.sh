@@ -36,7 +36,7 @@ CHROMEDRIVER=/usr/bin/chromedriver \
   WASM_BINDGEN_TEST_TIMEOUT=600 \
   cargo test --release --locked --target wasm32-unknown-unknown --test web -- --nocapture
 
-step "npm package (wasm release build, wasm-bindgen --target web)"
+step "npm package (wasm release build, wasm-bindgen --target web, wasm-opt -O3)"
 node www/build.mjs
 
 step "end-to-end: built package with a fake camera, npm pack in Vite and a plain page"

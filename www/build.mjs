@@ -1,7 +1,7 @@
-// Builds the npm package into pkg/: wasm release build (simd128, from .cargo/config.toml) and
-// wasm-bindgen --target web. Prints the package's wasm size.
+// Builds the npm package into pkg/: wasm release build (simd128, from .cargo/config.toml),
+// wasm-bindgen --target web, then wasm-opt -O3. Prints the size of each stage.
 import { execFileSync } from "node:child_process";
-import { statSync, readFileSync } from "node:fs";
+import { statSync, readFileSync, existsSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 
 const run = (cmd, args) => {
@@ -18,11 +18,18 @@ if (!execFileSync("rustup", ["target", "list", "--installed"]).toString().includ
 let installed = "";
 try { installed = execFileSync("wasm-bindgen", ["--version"]).toString().trim(); } catch { /* not installed */ }
 if (installed !== `wasm-bindgen ${pinned}`) run("cargo", ["install", "wasm-bindgen-cli", "--version", pinned]);
+// wasm-opt from npm's binaryen (a pinned devDependency): Debian's binaryen 108 breaks
+// wasm-bindgen's externref table ("WebAssembly.Table.set(): Argument 1 is invalid").
+const wasmOpt = "node_modules/.bin/wasm-opt";
+if (!existsSync(wasmOpt)) run("npm", ["ci", "--no-audit", "--no-fund"]);
 
 run("cargo", ["build", "--release", "--locked", "--target", "wasm32-unknown-unknown", "--lib"]);
 const raw = "target/wasm32-unknown-unknown/release/facegate.wasm";
 run("wasm-bindgen", ["--target", "web", "--out-dir", "pkg", raw]);
 const wasm = "pkg/facegate_bg.wasm";
-console.log(`pkg/facegate_bg.wasm: ${size(wasm)}`);
-// No wasm-opt pass: Debian's binaryen 108 turns wasm-bindgen's externref table into one that
-// the glue cannot fill ("WebAssembly.Table.set(): Argument 1 is invalid"), measured 2026-11-29.
+console.log(`after wasm-bindgen: ${size(wasm)}`);
+run(wasmOpt, [
+  "-O3", "--enable-simd", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
+  "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", wasm, "-o", wasm,
+]);
+console.log(`after wasm-opt -O3: ${size(wasm)}`);
