@@ -3,7 +3,7 @@
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { extname, join, normalize } from "node:path";
+import { extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execFileSync } from "node:child_process";
 import { chromium } from "playwright-core";
@@ -22,7 +22,7 @@ export function serve(mounts) {
     const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
     const prefix = Object.keys(mounts).filter((p) => path.startsWith(p)).sort((a, b) => b.length - a.length)[0];
     if (!prefix) return res.writeHead(404).end();
-    const dir = mounts[prefix];
+    const dir = resolve(mounts[prefix]); // FACEGATE_DATA may hold "..": compare normalised paths
     const rest = path.slice(prefix.length);
     const file = normalize(join(dir, rest === "" || rest.endsWith("/") ? `${rest}index.html` : rest));
     if (!file.startsWith(dir)) return res.writeHead(403).end();
