@@ -1,10 +1,26 @@
 //! `facegate bench`: per-step timing of the pipeline on one photo, one thread.
 
-use crate::cli::{read, CliError, PipelineArgs};
-use facegate::Frame;
+use crate::args::PipelineArgs;
+use crate::images::{decode_bytes, read};
+use anyhow::{Context, Result};
+use clap::Args;
 use serde_json::json;
-use std::path::Path;
+use std::path::PathBuf;
 use std::time::Instant;
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// The photo to time the pipeline on.
+    image: PathBuf,
+    /// Timed runs (after one warm-up run).
+    #[arg(long, default_value_t = 20)]
+    runs: usize,
+    #[command(flatten)]
+    opts: PipelineArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
 
 /// Median, 10th and 90th percentile of `samples` (milliseconds).
 fn summary(mut samples: Vec<f64>) -> (f64, f64, f64) {
@@ -17,7 +33,9 @@ fn ms(start: Instant) -> f64 {
     start.elapsed().as_secs_f64() * 1e3
 }
 
-pub fn run(image: &Path, runs: usize, opts: &PipelineArgs, as_json: bool) -> Result<(), CliError> {
+pub fn run(args: BenchArgs) -> Result<()> {
+    let BenchArgs { image, runs, opts, json: as_json } = args;
+    let image = image.as_path();
     let bytes = read(image)?;
     let start = Instant::now();
     let pipeline = opts.pipeline()?;
@@ -26,13 +44,14 @@ pub fn run(image: &Path, runs: usize, opts: &PipelineArgs, as_json: bool) -> Res
     let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(runs); steps.len()];
     for run in 0..=runs.max(1) {
         let t0 = Instant::now();
-        let frame = Frame::decode(&bytes).map_err(|e| CliError::Face(e, Some(image.to_owned())))?;
+        let frame = decode_bytes(&bytes, image)?;
+        let at = || image.display().to_string();
         let t1 = Instant::now();
-        let face = pipeline.select(&frame, opts.selection())?;
+        let face = pipeline.select(&frame, opts.selection()).with_context(at)?;
         let t2 = Instant::now();
-        let aligned = pipeline.align(&frame, &face)?;
+        let aligned = pipeline.align(&frame, &face).with_context(at)?;
         let t3 = Instant::now();
-        pipeline.embed_aligned(&aligned)?;
+        pipeline.embed_aligned(&aligned).with_context(at)?;
         let t4 = Instant::now();
         if run == 0 {
             continue; // warm-up
@@ -44,12 +63,18 @@ pub fn run(image: &Path, runs: usize, opts: &PipelineArgs, as_json: bool) -> Res
     }
     let rows: Vec<(&str, (f64, f64, f64))> = steps.iter().copied().zip(times.into_iter().map(summary)).collect();
     if as_json {
-        let steps = rows.iter().map(|(name, (m, lo, hi))| (name.to_string(), json!({"median_ms": m, "p10_ms": lo, "p90_ms": hi})));
+        let steps = rows
+            .iter()
+            .map(|(name, (m, lo, hi))| (name.to_string(), json!({"median_ms": m, "p10_ms": lo, "p90_ms": hi})));
         let out = json!({"image": image.display().to_string(), "runs": runs.max(1), "load_ms": load_ms,
             "flip": pipeline.options().flip, "steps": serde_json::Map::from_iter(steps)});
         println!("{out}");
     } else {
-        println!("{} runs on {} (models loaded and optimised in {load_ms:.0} ms), one thread:", runs.max(1), image.display());
+        println!(
+            "{} runs on {} (models loaded and optimised in {load_ms:.0} ms), one thread:",
+            runs.max(1),
+            image.display()
+        );
         for (name, (m, lo, hi)) in rows {
             println!("  {name:<16} median {m:>7.2} ms   p10 {lo:>7.2}   p90 {hi:>7.2}");
         }

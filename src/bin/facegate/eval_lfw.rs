@@ -1,7 +1,9 @@
 //! `facegate eval-lfw`: the LFW View 2 protocol over the full pipeline, on every core.
 
-use crate::cli::{CliError, PipelineArgs};
-use crate::parallel::{embed_all, Outcome};
+use crate::args::{read_head, PipelineArgs};
+use crate::lfw::{embed_all, fold_count, read_pairs, Outcome};
+use crate::parallel::threads;
+use anyhow::{bail, Context, Result};
 use clap::Args;
 use facegate::eval::{self, LfwImage, Scored};
 use serde_json::json;
@@ -36,21 +38,18 @@ pub struct EvalArgs {
     opts: PipelineArgs,
 }
 
-fn parse_folds(spec: &str, count: usize) -> Result<Vec<usize>, CliError> {
-    let bad = || CliError::Io(format!("--folds {spec:?}: expected e.g. 1..10, 1 or 1,4 within 1..={count}"));
+/// The 0-based folds of a `--folds` spec (`1..10`, `1`, `1,4`) among `count` folds.
+fn parse_folds(spec: &str, count: usize) -> Result<Vec<usize>> {
     let mut out = BTreeSet::new();
     for part in spec.split(',') {
-        let (lo, hi) = match part.split_once("..") {
-            Some((lo, hi)) => (lo.trim().parse().map_err(|_| bad())?, hi.trim().parse().map_err(|_| bad())?),
-            None => {
-                let n: usize = part.trim().parse().map_err(|_| bad())?;
-                (n, n)
-            }
+        let range = match part.split_once("..") {
+            Some((lo, hi)) => lo.trim().parse().ok().zip(hi.trim().parse().ok()),
+            None => part.trim().parse().ok().map(|n: usize| (n, n)),
         };
-        if lo < 1 || hi > count || lo > hi {
-            return Err(bad());
+        match range {
+            Some((lo, hi)) if lo >= 1 && hi <= count && lo <= hi => out.extend(lo - 1..hi),
+            _ => bail!("--folds {spec:?}: expected e.g. 1..10, 1 or 1,4 within 1..={count}"),
         }
-        out.extend(lo - 1..hi);
     }
     Ok(out.into_iter().collect())
 }
@@ -62,17 +61,14 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * q).round() as usize]
 }
 
-pub fn run(args: EvalArgs) -> Result<(), CliError> {
-    let pairs_path = args.pairs.clone().unwrap_or_else(|| args.lfw.join("pairs.txt"));
-    let text = std::fs::read_to_string(&pairs_path).map_err(|e| CliError::Io(format!("{}: {e}", pairs_path.display())))?;
-    let pairs = eval::parse_pairs(&text)?;
-    let fold_count = pairs.iter().map(|p| p.fold + 1).max().unwrap_or(0);
-    let test_folds = parse_folds(&args.folds, fold_count)?;
+pub fn run(args: EvalArgs) -> Result<()> {
+    let pairs = read_pairs(&args.pairs.clone().unwrap_or_else(|| args.lfw.join("pairs.txt")))?;
+    let test_folds = parse_folds(&args.folds, fold_count(&pairs))?;
     let images: Vec<LfwImage> =
         pairs.iter().flat_map(|p| [p.a.clone(), p.b.clone()]).collect::<BTreeSet<_>>().into_iter().collect();
-    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let threads = threads(args.threads);
     let pipeline = args.opts.pipeline()?;
-    let head = args.head.as_ref().map(|path| crate::train::read_head(path, pipeline.model_sha256())).transpose()?;
+    let head = args.head.as_ref().map(|path| read_head(path, pipeline.model_sha256())).transpose()?;
     let started = Instant::now();
     let paths: Vec<PathBuf> = images.iter().map(|i| i.path(&args.lfw)).collect();
     let outcomes = embed_all(&pipeline, &paths, threads)?;
@@ -91,7 +87,7 @@ pub fn run(args: EvalArgs) -> Result<(), CliError> {
             };
             Ok(Scored { score, same: p.same, fold: p.fold })
         })
-        .collect::<Result<_, CliError>>()?;
+        .collect::<Result<_>>()?;
     let scoring = head.as_ref().map_or("cosine".to_string(), |h| format!("p(same) of the {} head", h.kind()));
     let folds = eval::k_fold(&scored, &test_folds);
     let accuracies: Vec<f64> = folds.iter().map(|f| f.accuracy).collect();
@@ -103,7 +99,7 @@ pub fn run(args: EvalArgs) -> Result<(), CliError> {
     times.sort_by(f64::total_cmp);
     let (median, p10, p90) = (percentile(&times, 0.5), percentile(&times, 0.1), percentile(&times, 0.9));
     if let Some(path) = &args.roc {
-        plot_roc(path, &scored, accuracy).map_err(|e| CliError::Io(format!("{}: {e}", path.display())))?;
+        plot_roc(path, &scored, accuracy).with_context(|| path.display().to_string())?;
     }
     let tested = scored.iter().filter(|s| test_folds.contains(&s.fold)).count();
     if args.json {
@@ -119,7 +115,13 @@ pub fn run(args: EvalArgs) -> Result<(), CliError> {
         });
         println!("{out}");
     } else {
-        println!("LFW View 2, {} pairs tested in {} fold(s), {} images ({} without a face)", tested, folds.len(), images.len(), no_face.len());
+        println!(
+            "LFW View 2, {} pairs tested in {} fold(s), {} images ({} without a face)",
+            tested,
+            folds.len(),
+            images.len(),
+            no_face.len()
+        );
         println!("scores: {scoring}");
         for f in &folds {
             println!("  fold {:>2}: accuracy {:.2} %  threshold {:.4}", f.fold + 1, f.accuracy * 100.0, f.threshold);
@@ -127,12 +129,14 @@ pub fn run(args: EvalArgs) -> Result<(), CliError> {
         println!("accuracy        {:.2} % ± {:.2}", accuracy * 100.0, accuracy_std * 100.0);
         println!("TAR @ FAR 1e-3  {:.2} %  (threshold {:.4}, all pairs)", tar3 * 100.0, t3);
         println!("TAR @ FAR 1e-2  {:.2} %  (threshold {:.4}, all pairs)", tar2 * 100.0, t2);
-        println!("time per image  median {median:.1} ms (p10 {p10:.1}, p90 {p90:.1}), {threads} thread(s), {wall:.0} s wall");
+        println!(
+            "time per image  median {median:.1} ms (p10 {p10:.1}, p90 {p90:.1}), {threads} thread(s), {wall:.0} s wall"
+        );
     }
     Ok(())
 }
 
-fn plot_roc(path: &Path, scored: &[Scored], accuracy: f64) -> Result<(), Box<dyn std::error::Error>> {
+fn plot_roc(path: &Path, scored: &[Scored], accuracy: f64) -> Result<()> {
     use plotters::prelude::*;
     let curve: Vec<(f64, f64)> = eval::roc(scored).into_iter().filter(|&(far, _)| far > 0.0).collect();
     let root = SVGBackend::new(path, (640, 480)).into_drawing_area();

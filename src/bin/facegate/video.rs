@@ -1,10 +1,45 @@
 //! `facegate video`: a Y4M clip from photos, for Chromium's fake camera
 //! (`--use-file-for-fake-video-capture=FILE.y4m`) in browser tests and demos.
 
-use crate::cli::{read, CliError};
+use crate::images::decode;
+use anyhow::{ensure, Context, Result};
+use clap::Args;
 use facegate::Frame;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct VideoArgs {
+    /// The Y4M file to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// Photos, shown in this order.
+    #[arg(required = true)]
+    images: Vec<PathBuf>,
+    /// Frame size, WIDTHxHEIGHT (even numbers).
+    #[arg(long, default_value = "640x480", value_parser = parse_size)]
+    size: Size,
+    /// How long each photo is shown.
+    #[arg(long, default_value_t = 2.0)]
+    seconds: f32,
+}
+
+/// A frame size: even, at least 2x2.
+#[derive(Clone, Copy, Debug)]
+pub struct Size {
+    width: usize,
+    height: usize,
+}
+
+fn parse_size(text: &str) -> Result<Size, String> {
+    let bad = || format!("expected WIDTHxHEIGHT with even numbers of at least 2, e.g. 640x480; got {text:?}");
+    let (w, h) = text.split_once('x').ok_or_else(bad)?;
+    let (width, height): (usize, usize) = (w.parse().map_err(|_| bad())?, h.parse().map_err(|_| bad())?);
+    if width < 2 || height < 2 || width % 2 == 1 || height % 2 == 1 {
+        return Err(bad());
+    }
+    Ok(Size { width, height })
+}
 
 /// BT.601 full-range RGB → Y'CbCr.
 fn ycbcr(p: &[u8]) -> (f32, f32, f32) {
@@ -37,7 +72,11 @@ fn yuv420(frame: &Frame, width: usize, height: usize) -> Vec<u8> {
                 let c = |dx: usize, dy: usize| {
                     let i = ((y + dy).min(height - 1) * width + (x + dx).min(width - 1)) * 3;
                     let (_, cb, cr) = ycbcr(&rgb[i..i + 3]);
-                    if plane == 1 { cb } else { cr }
+                    if plane == 1 {
+                        cb
+                    } else {
+                        cr
+                    }
                 };
                 let mean = (c(0, 0) + c(1, 0) + c(0, 1) + c(1, 1)) / 4.0;
                 out.push(mean.round().clamp(0.0, 255.0) as u8);
@@ -48,20 +87,18 @@ fn yuv420(frame: &Frame, width: usize, height: usize) -> Vec<u8> {
 }
 
 /// Writes `seconds` of each photo in turn at 10 frames per second.
-pub fn run(out: &Path, images: &[PathBuf], width: usize, height: usize, seconds: f32) -> Result<(), CliError> {
-    if width < 2 || height < 2 || width % 2 == 1 || height % 2 == 1 || !(seconds > 0.0) {
-        return Err(CliError::Io("--size must be even and at least 2x2, --seconds positive".into()));
-    }
-    let io = |e: std::io::Error| CliError::Io(format!("{}: {e}", out.display()));
-    let mut file = std::io::BufWriter::new(std::fs::File::create(out).map_err(io)?);
-    write!(file, "YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n").map_err(io)?;
-    for path in images {
-        let frame = Frame::decode(&read(path)?).map_err(|e| CliError::Face(e, Some(path.clone())))?;
-        let yuv = yuv420(&frame, width, height);
+pub fn run(args: VideoArgs) -> Result<()> {
+    let VideoArgs { out, images, size: Size { width, height }, seconds } = args;
+    ensure!(seconds > 0.0, "--seconds {seconds}: must be positive");
+    let at = || out.display().to_string();
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&out).with_context(at)?);
+    writeln!(file, "YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg").with_context(at)?;
+    for path in &images {
+        let yuv = yuv420(&decode(path)?, width, height);
         for _ in 0..((seconds * 10.0).round() as usize).max(1) {
-            file.write_all(b"FRAME\n").map_err(io)?;
-            file.write_all(&yuv).map_err(io)?;
+            file.write_all(b"FRAME\n").with_context(at)?;
+            file.write_all(&yuv).with_context(at)?;
         }
     }
-    file.flush().map_err(io)
+    file.flush().with_context(at)
 }

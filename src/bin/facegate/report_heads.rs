@@ -1,9 +1,10 @@
 //! `facegate report-heads`: cosine against every learned head on the LFW 10-fold protocol, each
 //! fold's heads trained only on people outside that fold.
 
-use crate::cli::CliError;
+use crate::args::HyperArgs;
+use crate::lfw::{fold_count, fold_people, folder_name, load_faces, read_pairs, DataArgs};
 use crate::parallel::{map_indexed, progress};
-use crate::train::{fold_people, folder_name, load_faces, read_pairs, DataArgs, HyperArgs};
+use anyhow::{bail, Context, Result};
 use clap::Args;
 use facegate::eval::{self, LfwImage, LfwPair, Scored};
 use facegate::learn::calibration::{ece, reliability, Bin, ECE_BINS};
@@ -66,18 +67,19 @@ struct Trained {
 
 /// Trains the chosen head kinds for `fold` on the people outside it and scores that fold's
 /// pairs, one [`Trained`] per kind.
-fn held_out(set: &FaceSet, pairs: &[LfwPair], fold: usize, sha: &str, args: &ReportArgs) -> Result<Vec<Trained>, CliError> {
+fn held_out(set: &FaceSet, pairs: &[LfwPair], fold: usize, sha: &str, args: &ReportArgs) -> Result<Vec<Trained>> {
     let excluded = fold_people(pairs, fold);
-    let data = Labelled::from_set(set, 2, &excluded)?;
+    let data = Labelled::from_set(set, 2, &excluded).with_context(|| format!("fold {}", fold + 1))?;
     if let Some(seen) = data.people.iter().find(|p| excluded.contains(*p)) {
-        return Err(CliError::Io(format!("fold {}: {seen} would be both trained on and tested", fold + 1)));
+        bail!("fold {}: {seen} would be both trained on and tested", fold + 1);
     }
     let found = lookup(set);
     let description = format!("LFW without the {} people of fold {}", excluded.len(), fold + 1);
     let mut out = Vec::new();
     for &kind in &args.kinds {
         let started = Instant::now();
-        let head = train_head(&data, sha, &description, &args.hyper.options(kind))?;
+        let head = train_head(&data, sha, &description, &args.hyper.options(kind))
+            .with_context(|| format!("fold {}: training the {kind} head", fold + 1))?;
         let seconds = started.elapsed().as_secs_f64();
         let mut predictions = Vec::new();
         for p in pairs.iter().filter(|p| p.fold == fold) {
@@ -92,23 +94,33 @@ fn held_out(set: &FaceSet, pairs: &[LfwPair], fold: usize, sha: &str, args: &Rep
     Ok(out)
 }
 
-pub fn run(args: ReportArgs) -> Result<(), CliError> {
+pub fn run(args: ReportArgs) -> Result<()> {
     let started = Instant::now();
     let pairs = read_pairs(&args.pairs.clone().unwrap_or_else(|| args.lfw.join("pairs.txt")))?;
-    let folds = pairs.iter().map(|p| p.fold + 1).max().unwrap_or(0);
-    let pipeline = Pipeline::new()?;
+    let folds = fold_count(&pairs);
+    let pipeline = Pipeline::new().context("loading the models")?;
     let set = load_faces(&pipeline, &args.lfw, &args.source)?;
     let found = lookup(&set);
     let cosine = pairs.iter().map(|p| match (embedding(&found, &p.a), embedding(&found, &p.b)) {
         (Some(a), Some(b)) => Scored { score: a.cosine(b), same: p.same, fold: p.fold },
         _ => Scored { score: -1.0, same: p.same, fold: p.fold },
     });
-    let mut methods = vec![Method { name: "cosine + threshold".into(), scored: cosine.collect(), probabilities: None, train_seconds: 0.0 }];
+    let mut methods = vec![Method {
+        name: "cosine + threshold".into(),
+        scored: cosine.collect(),
+        probabilities: None,
+        train_seconds: 0.0,
+    }];
     let per_fold = map_indexed(folds, args.source.threads(), &progress(folds, "folds trained"), |fold| {
         held_out(&set, &pairs, fold, pipeline.model_sha256(), &args)
     })?;
     for (k, &kind) in args.kinds.iter().enumerate() {
-        let mut method = Method { name: label(kind).into(), scored: Vec::new(), probabilities: Some(Vec::new()), train_seconds: 0.0 };
+        let mut method = Method {
+            name: label(kind).into(),
+            scored: Vec::new(),
+            probabilities: Some(Vec::new()),
+            train_seconds: 0.0,
+        };
         for (fold, heads) in per_fold.iter().enumerate() {
             let Trained { predictions, seconds } = &heads[k];
             method.scored.extend(predictions.iter().map(|&(p, same)| Scored { score: p as f32, same, fold }));
@@ -119,11 +131,14 @@ pub fn run(args: ReportArgs) -> Result<(), CliError> {
     }
     let rows: Vec<serde_json::Value> = methods.iter().map(|m| metrics(m, folds)).collect();
     if let Some(path) = &args.reliability {
-        plot_reliability(path, &methods).map_err(|e| CliError::Io(format!("{}: {e}", path.display())))?;
+        plot_reliability(path, &methods).with_context(|| path.display().to_string())?;
     }
     let wall = started.elapsed().as_secs_f64();
     if args.json {
-        println!("{}", json!({"data": folder_name(&args.lfw), "pairs": pairs.len(), "folds": folds, "methods": rows, "wall_seconds": wall}));
+        println!(
+            "{}",
+            json!({"data": folder_name(&args.lfw), "pairs": pairs.len(), "folds": folds, "methods": rows, "wall_seconds": wall})
+        );
         return Ok(());
     }
     println!("LFW View 2, {} pairs, {folds} folds; each fold's heads trained only on people outside it\n", pairs.len());
@@ -132,11 +147,20 @@ pub fn run(args: ReportArgs) -> Result<(), CliError> {
     for r in &rows {
         let pct = |key: &str| r[key].as_f64().map_or("–".into(), |v| format!("{:.2} %", v * 100.0));
         let ece = r["ece"].as_f64().map_or("–".into(), |v| format!("{v:.4}"));
-        let train = r["train_seconds_per_fold"].as_f64().filter(|&s| s > 0.0).map_or("–".into(), |s| format!("{s:.1}"));
-        println!("| {} | {} ± {:.2} | {} | {ece} | {train} |", r["method"].as_str().unwrap_or(""), pct("accuracy"), r["accuracy_std"].as_f64().unwrap_or(0.0) * 100.0, pct("tar_at_far_1e-3"));
+        let train =
+            r["train_seconds_per_fold"].as_f64().filter(|&s| s > 0.0).map_or("–".into(), |s| format!("{s:.1}"));
+        println!(
+            "| {} | {} ± {:.2} | {} | {ece} | {train} |",
+            r["method"].as_str().unwrap_or(""),
+            pct("accuracy"),
+            r["accuracy_std"].as_f64().unwrap_or(0.0) * 100.0,
+            pct("tar_at_far_1e-3")
+        );
     }
     println!("\naccuracy: mean ± std over the folds, threshold chosen on the other nine folds' held-out scores;");
-    println!("TAR@FAR and ECE ({ECE_BINS} equal-width bins of p(same)) pooled over the ten held-out folds; {wall:.0} s wall");
+    println!(
+        "TAR@FAR and ECE ({ECE_BINS} equal-width bins of p(same)) pooled over the ten held-out folds; {wall:.0} s wall"
+    );
     Ok(())
 }
 
@@ -150,7 +174,8 @@ fn label(kind: HeadKind) -> &'static str {
 }
 
 fn metrics(m: &Method, folds: usize) -> serde_json::Value {
-    let accuracies: Vec<f64> = eval::k_fold(&m.scored, &(0..folds).collect::<Vec<_>>()).iter().map(|f| f.accuracy).collect();
+    let accuracies: Vec<f64> =
+        eval::k_fold(&m.scored, &(0..folds).collect::<Vec<_>>()).iter().map(|f| f.accuracy).collect();
     let (accuracy, accuracy_std) = eval::mean_std(&accuracies);
     let (tar, _) = eval::tar_at_far(&m.scored, 1e-3);
     let ece = m.probabilities.as_ref().map(|p| ece(&reliability(p, ECE_BINS)));
@@ -158,7 +183,7 @@ fn metrics(m: &Method, folds: usize) -> serde_json::Value {
         "tar_at_far_1e-3": tar, "ece": ece, "train_seconds_per_fold": m.train_seconds})
 }
 
-fn plot_reliability(path: &Path, methods: &[Method]) -> Result<(), Box<dyn std::error::Error>> {
+fn plot_reliability(path: &Path, methods: &[Method]) -> Result<()> {
     use plotters::prelude::*;
     let root = SVGBackend::new(path, (640, 640)).into_drawing_area();
     root.fill(&WHITE)?;
@@ -169,20 +194,33 @@ fn plot_reliability(path: &Path, methods: &[Method]) -> Result<(), Box<dyn std::
         .y_label_area_size(50)
         .build_cartesian_2d(0f64..1.0, 0f64..1.0)?;
     chart.configure_mesh().x_desc("predicted p(same)").y_desc("observed fraction same").draw()?;
-    chart.draw_series(LineSeries::new([(0.0, 0.0), (1.0, 1.0)], &BLACK.mix(0.4)))?.label("perfect calibration").legend(|(x, y)| {
-        PathElement::new([(x, y), (x + 20, y)], BLACK.mix(0.4))
-    });
-    let colors = [RGBColor(31, 119, 180), RGBColor(214, 39, 40), RGBColor(44, 160, 44), RGBColor(148, 103, 189), RGBColor(255, 127, 14)];
+    chart
+        .draw_series(LineSeries::new([(0.0, 0.0), (1.0, 1.0)], &BLACK.mix(0.4)))?
+        .label("perfect calibration")
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.mix(0.4)));
+    let colors = [
+        RGBColor(31, 119, 180),
+        RGBColor(214, 39, 40),
+        RGBColor(44, 160, 44),
+        RGBColor(148, 103, 189),
+        RGBColor(255, 127, 14),
+    ];
     let with_probabilities = methods.iter().filter_map(|m| Some((m, m.probabilities.as_ref()?)));
     for ((m, predictions), &color) in with_probabilities.zip(colors.iter().cycle()) {
         let bins: Vec<Bin> = reliability(predictions, ECE_BINS).into_iter().filter(|b| b.count > 0).collect();
         let points = bins.iter().map(|b| (b.confidence, b.frequency));
         let label = format!("{} (ECE {:.3})", m.name, ece(&bins));
-        chart.draw_series(LineSeries::new(points, color.stroke_width(2)).point_size(3))?.label(label).legend(move |(x, y)| {
-            PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2))
-        });
+        chart
+            .draw_series(LineSeries::new(points, color.stroke_width(2)).point_size(3))?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
     }
-    chart.configure_series_labels().position(SeriesLabelPosition::UpperLeft).background_style(WHITE.mix(0.8)).border_style(BLACK).draw()?;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()?;
     root.present()?;
     Ok(())
 }

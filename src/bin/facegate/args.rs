@@ -1,0 +1,186 @@
+//! Arguments several commands share, and what they resolve to: the pipeline, the gallery file,
+//! the decision head, the training settings.
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use facegate::learn::triplet::{Mining, TripletOptions};
+use facegate::learn::{Head, HeadKind, TrainOptions};
+use facegate::{Gallery, LandmarkSource, Pipeline, PipelineOptions, Selection, Threshold};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Landmarks {
+    /// FaceMesh five points (default, most accurate).
+    Facemesh,
+    /// BlazeFace keypoints (faster).
+    Blazeface,
+}
+
+#[derive(Args, Clone)]
+pub struct PipelineArgs {
+    /// Use the largest face when a photo shows several (default: exactly one face required).
+    #[arg(long)]
+    largest: bool,
+    /// Alignment landmarks.
+    #[arg(long, value_enum, default_value = "facemesh")]
+    landmarks: Landmarks,
+    /// Do not add the mirror image's embedding (faster, less accurate).
+    #[arg(long)]
+    no_flip: bool,
+    /// Smallest face width in pixels.
+    #[arg(long, default_value_t = PipelineOptions::default().min_face)]
+    min_face: u32,
+}
+
+impl PipelineArgs {
+    /// The pipeline with these options (models loaded and optimised).
+    pub fn pipeline(&self) -> Result<Pipeline> {
+        let landmarks = match self.landmarks {
+            Landmarks::Facemesh => LandmarkSource::FaceMesh,
+            Landmarks::Blazeface => LandmarkSource::BlazeFace,
+        };
+        let options = PipelineOptions { min_face: self.min_face, landmarks, flip: !self.no_flip };
+        Pipeline::with_options(options).context("loading the models")
+    }
+
+    pub fn selection(&self) -> Selection {
+        if self.largest {
+            Selection::Largest
+        } else {
+            Selection::Single
+        }
+    }
+}
+
+/// A gallery file (`--gallery`).
+#[derive(Args, Clone)]
+pub struct GalleryArg {
+    /// Gallery file (JSON).
+    #[arg(long)]
+    gallery: PathBuf,
+}
+
+impl GalleryArg {
+    /// The gallery in the file, or an empty one with the default threshold when there is no
+    /// file yet.
+    pub fn load(&self, pipeline: &Pipeline) -> Result<Gallery> {
+        let path = &self.gallery;
+        if !path.exists() {
+            return Ok(Gallery::new(pipeline.model_sha256(), Threshold::DEFAULT));
+        }
+        let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+        Gallery::from_json(&text, pipeline.model_sha256()).with_context(|| path.display().to_string())
+    }
+
+    pub fn save(&self, gallery: &Gallery) -> Result<()> {
+        std::fs::write(&self.gallery, gallery.to_json()).with_context(|| self.gallery.display().to_string())
+    }
+}
+
+/// How same/different is decided (`--head`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum HeadChoice {
+    /// The head shipped with facegate.
+    Bundled,
+    /// No head: cosine similarity against the default threshold.
+    Cosine,
+    /// A head file written by `train-head`.
+    File(PathBuf),
+}
+
+impl std::str::FromStr for HeadChoice {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "bundled" => HeadChoice::Bundled,
+            "cosine" => HeadChoice::Cosine,
+            path => HeadChoice::File(path.into()),
+        })
+    }
+}
+
+#[derive(Args, Clone)]
+pub struct HeadArg {
+    /// Decision rule: `bundled` (the head shipped with facegate: p(same) against its threshold),
+    /// `cosine` (cosine similarity against the default threshold), or a head file from
+    /// train-head (write `./cosine` for a file named like that).
+    #[arg(long = "head", value_name = "bundled|cosine|FILE", default_value = "bundled")]
+    choice: HeadChoice,
+}
+
+impl HeadArg {
+    /// The head to decide by (`None`: cosine), checked against the pipeline's model.
+    pub fn head(&self, pipeline: &Pipeline) -> Result<Option<Head>> {
+        match &self.choice {
+            HeadChoice::Bundled => Head::bundled().context("the bundled head").map(Some),
+            HeadChoice::Cosine => Ok(None),
+            HeadChoice::File(path) => read_head(path, pipeline.model_sha256()).map(Some),
+        }
+    }
+}
+
+/// A head file, which must belong to the backbone with SHA-256 `sha`.
+pub fn read_head(path: &Path, sha: &str) -> Result<Head> {
+    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+    Head::from_json(&text, sha).with_context(|| path.display().to_string())
+}
+
+/// The name of a decision rule: `cosine` or the head's kind (`logistic-chi2`, ...).
+pub fn rule(head: Option<&Head>) -> String {
+    head.map_or_else(|| "cosine".to_string(), |h| h.kind().to_string())
+}
+
+/// Training settings shared by train-head and report-heads.
+#[derive(Args, Clone)]
+pub struct HyperArgs {
+    /// Seed of every random choice (batches, pairs).
+    #[arg(long, default_value_t = TrainOptions::default().seed)]
+    seed: u64,
+    /// Triplet: output length d' (at most the embedding length).
+    #[arg(long, default_value_t = TripletOptions::default().out_dim)]
+    dim: usize,
+    /// Triplet: margin α.
+    #[arg(long, default_value_t = TripletOptions::default().margin)]
+    margin: f64,
+    /// Triplet: batch-hard or semi-hard mining.
+    #[arg(long, default_value = "batch-hard")]
+    mining: Mining,
+    /// Triplet: people per batch (P).
+    #[arg(long, default_value_t = TripletOptions::default().people)]
+    people_per_batch: usize,
+    /// Triplet: images per person per batch (K).
+    #[arg(long, default_value_t = TripletOptions::default().images)]
+    images_per_person: usize,
+    /// Triplet: passes over the people.
+    #[arg(long, default_value_t = TripletOptions::default().epochs)]
+    epochs: usize,
+    /// Triplet: Adam learning rate.
+    #[arg(long, default_value_t = TripletOptions::default().learning_rate)]
+    learning_rate: f64,
+    /// Logistic: L2 penalty λ.
+    #[arg(long, default_value_t = TrainOptions::default().l2)]
+    l2: f64,
+    /// Logistic: same-person pairs per identity at most (as many impostor pairs are drawn).
+    #[arg(long, default_value_t = TrainOptions::default().pairs_per_person)]
+    pairs_per_person: usize,
+    /// False accept rate the head's probability threshold is chosen for.
+    #[arg(long, default_value_t = TrainOptions::default().far)]
+    far: f64,
+}
+
+impl HyperArgs {
+    pub fn options(&self, kind: HeadKind) -> TrainOptions {
+        let triplet = TripletOptions {
+            out_dim: self.dim,
+            margin: self.margin,
+            mining: self.mining,
+            people: self.people_per_batch,
+            images: self.images_per_person,
+            epochs: self.epochs,
+            learning_rate: self.learning_rate,
+        };
+        let (l2, pairs_per_person, far, seed) = (self.l2, self.pairs_per_person, self.far, self.seed);
+        TrainOptions { kind, seed, triplet, l2, pairs_per_person, far, ..TrainOptions::default() }
+    }
+}

@@ -1,0 +1,65 @@
+//! `facegate compare`: are the faces in two photos the same person?
+
+use crate::args::{rule, HeadArg, PipelineArgs};
+use crate::images::describe;
+use anyhow::Result;
+use clap::Args;
+use facegate::{Gallery, Threshold};
+use serde_json::json;
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct CompareArgs {
+    /// First photo (enrolled as a one-shot identity).
+    img1: PathBuf,
+    /// Second photo (verified against the first).
+    img2: PathBuf,
+    #[command(flatten)]
+    head: HeadArg,
+    #[command(flatten)]
+    opts: PipelineArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Decides like an application would: the first photo enrolled as a one-shot identity, the
+/// second verified against it.
+pub fn run(args: CompareArgs) -> Result<()> {
+    let pipeline = args.opts.pipeline()?;
+    let head = args.head.head(&pipeline)?;
+    let a = describe(&pipeline, &args.img1, args.opts.selection())?;
+    let b = describe(&pipeline, &args.img2, args.opts.selection())?;
+    let rule = rule(head.as_ref());
+    let mut gallery = Gallery::new(pipeline.model_sha256(), Threshold::DEFAULT);
+    gallery.set_head(head)?;
+    gallery.enroll("img1", [a.embedding.clone()])?;
+    let v = gallery.verify("img1", &b.embedding)?;
+    if args.json {
+        let out = json!({"same": v.is_match, "score": v.score, "probability": v.probability,
+            "threshold": v.threshold, "rule": rule, "box1": a.face.bbox, "box2": b.face.bbox});
+        println!("{out}");
+        return Ok(());
+    }
+    let verdict = if v.is_match { "same person" } else { "different people" };
+    match v.probability {
+        Some(p) => println!(
+            "{verdict}: p(same) {p:.4}, threshold {:.4} ({rule} head); cosine score {:.4}",
+            v.threshold, v.score
+        ),
+        None => println!("{verdict}: cosine score {:.4}, threshold {:.4}", v.score, v.threshold),
+    }
+    for (path, d) in [(&args.img1, &a), (&args.img2, &b)] {
+        let r = d.face.bbox;
+        println!(
+            "  {}: face at ({:.0}, {:.0}) {:.0}x{:.0}, detector score {:.2}",
+            path.display(),
+            r.x,
+            r.y,
+            r.width,
+            r.height,
+            d.face.score
+        );
+    }
+    Ok(())
+}
