@@ -57,8 +57,26 @@ def _patch_tf2onnx_tfjs():
     tfjs_utils._facegate_patched = True
 
 
+def _patch_tf2onnx_merge():
+    """tf2onnx's duplicate-node merge keeps the first duplicate in its node order, which varies from
+    run to run (facemesh's three identical MaxPools max_pooling2d_5/6/7 on one input): keep the one
+    with the most outputs, then the smallest name, so the surviving name is always the same."""
+    from tf2onnx.optimizer.merge_duplicated_nodes_optimizer import MergeDuplicatedNodesOptimizer as M
+    if getattr(M, "_facegate_patched", False):
+        return
+    orig = M._merge_nodes_that_are_duplicated
+
+    def wrapped(self, nodes_to_process, graph):
+        nodes_to_process.sort(key=lambda n: (-len(n.output), n.name))
+        return orig(self, nodes_to_process, graph)  # its own stable sort keeps this order
+
+    M._merge_nodes_that_are_duplicated = wrapped
+    M._facegate_patched = True
+
+
 def run_tf2onnx(args_list):
     from tf2onnx import convert, utils
+    _patch_tf2onnx_merge()
     utils.INTERNAL_NAME = 1  # tf2onnx's global name counter: reset so each file is reproducible alone
     saved = sys.argv
     sys.argv = ["tf2onnx.convert"] + args_list
@@ -467,8 +485,10 @@ def main():
     ap.add_argument("--expo", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--work", default=None)
+    # default: LFW in the shared/ folder beside the checkout (missing images are skipped)
+    lfw = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "datasets", "lfw")
     ap.add_argument("--images", nargs="*", default=[
-        "/work/shared/datasets/lfw/Aaron_Eckhart/Aaron_Eckhart_0001.jpg"])
+        os.path.join(lfw, "Aaron_Eckhart", "Aaron_Eckhart_0001.jpg")])
     ap.add_argument("--only", nargs="*", default=list(MODELS))
     args = ap.parse_args()
     work = args.work or tempfile.mkdtemp(prefix="facegate-convert-")

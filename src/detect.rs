@@ -115,11 +115,7 @@ fn decode(anchor: Point, reg: &[f32], score: f32, to_frame: &Similarity) -> Face
     for (k, kp) in keypoints.iter_mut().enumerate() {
         *kp = to_frame.apply(Point::new(anchor.x + reg[4 + 2 * k], anchor.y + reg[5 + 2 * k]));
     }
-    Face {
-        bbox: Rect { x: centre.x - width / 2.0, y: centre.y - height / 2.0, width, height },
-        score,
-        keypoints,
-    }
+    Face { bbox: Rect { x: centre.x - width / 2.0, y: centre.y - height / 2.0, width, height }, score, keypoints }
 }
 
 /// Weighted non-maximum suppression (as in MediaPipe): the best remaining face absorbs every
@@ -155,11 +151,7 @@ mod tests {
     use super::*;
 
     fn face(x: f32, score: f32) -> Face {
-        Face {
-            bbox: Rect { x, y: 0.0, width: 10.0, height: 10.0 },
-            score,
-            keypoints: [Point::new(x, 0.0); 6],
-        }
+        Face { bbox: Rect { x, y: 0.0, width: 10.0, height: 10.0 }, score, keypoints: [Point::new(x, 0.0); 6] }
     }
 
     #[test]

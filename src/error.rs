@@ -57,6 +57,12 @@ pub enum Error {
     /// An argument is outside its allowed range (an empty id, zero shots, k = 0, ...).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// The store failed to read or write (a write that reports this did not happen).
+    #[error("storage: {0}")]
+    Storage(String),
+    /// The camera could not be opened or read (browser only).
+    #[error("camera: {0}")]
+    Camera(String),
 }
 
 impl Error {
@@ -72,6 +78,8 @@ impl Error {
             Error::ModelMismatch { .. } => ErrorCode::ModelMismatch,
             Error::InvalidTemplate(_) => ErrorCode::InvalidTemplate,
             Error::InvalidArgument(_) => ErrorCode::InvalidArgument,
+            Error::Storage(_) => ErrorCode::Storage,
+            Error::Camera(_) => ErrorCode::Camera,
         }
     }
 
@@ -106,9 +114,28 @@ pub enum ErrorCode {
     InvalidTemplate,
     /// `INVALID_ARGUMENT`
     InvalidArgument,
+    /// `STORAGE`
+    Storage,
+    /// `CAMERA`
+    Camera,
 }
 
 impl ErrorCode {
+    /// Every code: the one list the TypeScript `ErrorCode` union and the README are tested against.
+    pub const ALL: [ErrorCode; 11] = [
+        ErrorCode::NoFace,
+        ErrorCode::MultipleFaces,
+        ErrorCode::FaceTooSmall,
+        ErrorCode::InvalidFrame,
+        ErrorCode::Model,
+        ErrorCode::UnknownId,
+        ErrorCode::ModelMismatch,
+        ErrorCode::InvalidTemplate,
+        ErrorCode::InvalidArgument,
+        ErrorCode::Storage,
+        ErrorCode::Camera,
+    ];
+
     /// The code as the string the JavaScript layer throws.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -121,6 +148,8 @@ impl ErrorCode {
             ErrorCode::ModelMismatch => "MODEL_MISMATCH",
             ErrorCode::InvalidTemplate => "INVALID_TEMPLATE",
             ErrorCode::InvalidArgument => "INVALID_ARGUMENT",
+            ErrorCode::Storage => "STORAGE",
+            ErrorCode::Camera => "CAMERA",
         }
     }
 }

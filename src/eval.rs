@@ -46,9 +46,11 @@ pub fn parse_pairs(text: &str) -> Result<Vec<LfwPair>> {
         let (i, line) = lines.next().ok_or_else(|| bad(usize::MAX - 1, "file ends early"))?;
         let t: Vec<&str> = line.split_whitespace().collect();
         let (a, b, same) = match t[..] {
-            [name, n1, n2] => {
-                (LfwImage { name: name.into(), number: num(i, n1)? }, LfwImage { name: name.into(), number: num(i, n2)? }, true)
-            }
+            [name, n1, n2] => (
+                LfwImage { name: name.into(), number: num(i, n1)? },
+                LfwImage { name: name.into(), number: num(i, n2)? },
+                true,
+            ),
             [name1, n1, name2, n2] => (
                 LfwImage { name: name1.into(), number: num(i, n1)? },
                 LfwImage { name: name2.into(), number: num(i, n2)? },
@@ -212,14 +214,8 @@ mod tests {
     #[test]
     fn k_fold_chooses_thresholds_on_other_folds_only() {
         // Fold 0 alone would want a threshold near 0.2; folds 1 and 2 want about 0.75.
-        let pairs = [
-            s(0.3, true, 0),
-            s(0.1, false, 0),
-            s(0.9, true, 1),
-            s(0.6, false, 1),
-            s(0.8, true, 2),
-            s(0.7, false, 2),
-        ];
+        let pairs =
+            [s(0.3, true, 0), s(0.1, false, 0), s(0.9, true, 1), s(0.6, false, 1), s(0.8, true, 2), s(0.7, false, 2)];
         let r = k_fold(&pairs, &[0]);
         assert!((r[0].threshold - 0.75).abs() < 1e-6);
         assert_eq!(r[0].accuracy, 0.5);

@@ -1,4 +1,4 @@
-//! [`Frame`]: an RGB image in memory, from raw pixels or from JPEG/PNG bytes.
+//! [`Frame`]: an RGB image in memory, from raw pixels or from encoded bytes (JPEG, PNG, BMP, PNM, TIFF, WebP).
 
 use crate::error::{Error, Result};
 use crate::geometry::{Point, Similarity};
@@ -85,7 +85,7 @@ impl Frame {
         Self::from_pixels(data, width, height, width as usize * 4, PixelFormat::Rgba)
     }
 
-    /// Decodes JPEG or PNG bytes (format sniffed from the content; EXIF orientation is not applied).
+    /// Decodes JPEG, PNG, BMP, PNM (PGM/PPM), TIFF or WebP bytes (format sniffed from the content; EXIF orientation is not applied).
     pub fn decode(bytes: &[u8]) -> Result<Self> {
         use image::{ImageFormat, ImageReader, Limits};
         if bytes.is_empty() {
@@ -95,8 +95,15 @@ impl Frame {
             .with_guessed_format()
             .map_err(|e| Error::invalid_frame(e.to_string()))?;
         match reader.format() {
-            Some(ImageFormat::Jpeg | ImageFormat::Png) => {}
-            _ => return Err(Error::invalid_frame("not a JPEG or PNG image")),
+            Some(
+                ImageFormat::Jpeg
+                | ImageFormat::Png
+                | ImageFormat::Bmp
+                | ImageFormat::Pnm
+                | ImageFormat::Tiff
+                | ImageFormat::WebP,
+            ) => {}
+            _ => return Err(Error::invalid_frame("not a JPEG, PNG, BMP, PNM, TIFF or WebP image")),
         }
         let (width, height) = reader.into_dimensions().map_err(|e| Error::invalid_frame(e.to_string()))?;
         check_size(width, height)?;

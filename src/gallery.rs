@@ -1,11 +1,12 @@
-//! Enrolled identities and the two questions asked of them: verify (1:1) and identify (1:K,
-//! open set).
+//! The one place that decides: enrollment checks, verify (1:1) and identify (1:K, open set) by
+//! one [`Rule`] (cosine threshold or a trained head), over enrollments kept in any [`Store`].
 
 use crate::embed::Embedding;
 use crate::error::{Error, Result};
-use crate::learn::Head;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use crate::head::Head;
+use crate::store::Store;
+use crate::template::{self, check_id, now_ms, Enrollment};
+use serde::Serialize;
 
 /// A cosine-similarity decision threshold and where it came from.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -20,11 +21,9 @@ impl Threshold {
     /// The default: chosen on LFW View 2 (all 6000 pairs, bundled pipeline with FaceMesh
     /// alignment and flip) so that the false accept rate is at most 1e-3 (3 of 3000 impostor
     /// pairs score above 0.4318); it accepts 97.7 % of genuine pairs. Reproduce with
-    /// `facegate eval-lfw --json` (`far_1e-3_threshold`).
-    pub const DEFAULT: Threshold = Threshold {
-        cosine: 0.432,
-        provenance: "LFW View 2, 6000 pairs, FAR <= 1e-3 (facegate eval-lfw)",
-    };
+    /// `facegate eval-lfw --json --head cosine` (`far_1e-3_threshold`).
+    pub const DEFAULT: Threshold =
+        Threshold { cosine: 0.432, provenance: "LFW View 2, 6000 pairs, FAR <= 1e-3 (facegate eval-lfw)" };
 
     /// A threshold of your own (for example from `eval-lfw` on your data).
     pub fn custom(cosine: f32) -> Result<Self> {
@@ -35,19 +34,138 @@ impl Threshold {
     }
 }
 
+/// How a probe and a template become a decision; verify and identify use the same rule.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rule {
+    /// Same person when the cosine similarity reaches the threshold.
+    Cosine(Threshold),
+    /// Same person when the head's calibrated probability reaches `threshold`.
+    Head {
+        /// The trained head (bound to the embedding model's SHA-256).
+        head: Box<Head>,
+        /// Probability threshold: the head's operating point unless set otherwise.
+        threshold: f32,
+    },
+}
+
+impl Rule {
+    /// Cosine similarity at [`Threshold::DEFAULT`].
+    pub fn cosine() -> Rule {
+        Rule::Cosine(Threshold::DEFAULT)
+    }
+
+    /// A head, deciding at its own operating point (a probability chosen for a stated FAR).
+    pub fn head(head: Head) -> Rule {
+        let threshold = head.operating_point().probability;
+        Rule::Head { head: Box::new(head), threshold }
+    }
+
+    /// The bundled head (`model/head-default.json`, logistic on χ² features): the default of
+    /// the browser and the command line.
+    pub fn bundled() -> Result<Rule> {
+        Ok(Rule::head(Head::bundled()?))
+    }
+
+    /// The same rule deciding at another threshold: a cosine similarity in -1..=1 for
+    /// [`Rule::Cosine`], a probability in 0..=1 for a head.
+    pub fn with_threshold(self, threshold: f32) -> Result<Rule> {
+        match self {
+            Rule::Cosine(_) => Ok(Rule::Cosine(Threshold::custom(threshold)?)),
+            Rule::Head { head, .. } if (0.0..=1.0).contains(&threshold) => Ok(Rule::Head { head, threshold }),
+            Rule::Head { .. } => {
+                Err(Error::InvalidArgument(format!("probability threshold {threshold} is outside 0..=1")))
+            }
+        }
+    }
+
+    /// `"cosine"` or the head's kind (`"logistic-chi2"`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Rule::Cosine(_) => "cosine",
+            Rule::Head { head, .. } => head.kind().name(),
+        }
+    }
+
+    /// The decision threshold (cosine similarity or probability).
+    pub fn threshold(&self) -> f32 {
+        match self {
+            Rule::Cosine(t) => t.cosine,
+            Rule::Head { threshold, .. } => *threshold,
+        }
+    }
+
+    /// Where the threshold comes from, in words.
+    pub fn provenance(&self) -> String {
+        match self {
+            Rule::Cosine(t) => t.provenance.to_owned(),
+            Rule::Head { head, threshold } if *threshold == head.operating_point().probability => {
+                let p = head.operating_point();
+                format!(
+                    "{} head trained on {}; threshold at FAR {} on {} impostor pairs of its training identities",
+                    head.kind(),
+                    head.training().data,
+                    p.far,
+                    p.impostor_pairs
+                )
+            }
+            Rule::Head { head, .. } => {
+                format!("{} head trained on {}; custom threshold", head.kind(), head.training().data)
+            }
+        }
+    }
+
+    /// Scores `probe` against `template` and decides.
+    pub fn decide(&self, template: &Embedding, probe: &Embedding) -> Result<Verification> {
+        if template.as_slice().len() != probe.as_slice().len() {
+            return Err(Error::InvalidArgument(format!(
+                "the probe has {} values, the template {}",
+                probe.as_slice().len(),
+                template.as_slice().len()
+            )));
+        }
+        let score = template.cosine(probe);
+        let threshold = self.threshold();
+        let (probability, value) = match self {
+            Rule::Cosine(_) => (None, score),
+            Rule::Head { head, .. } => {
+                let p = head.probability(template, probe)? as f32;
+                (Some(p), p)
+            }
+        };
+        Ok(Verification { score, probability, threshold, is_match: value >= threshold, rule: self.name() })
+    }
+
+    fn check_model(&self, model_sha256: &str) -> Result<()> {
+        match self {
+            Rule::Head { head, .. } if head.backbone_sha256() != model_sha256 => {
+                Err(Error::ModelMismatch { expected: model_sha256.into(), found: head.backbone_sha256().into() })
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 /// The answer to "is this the enrolled person?".
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Verification {
     /// Cosine similarity between the probe and the identity's template.
     pub score: f32,
-    /// The threshold the score was compared with; with a head, the head's probability
-    /// threshold (see [`Head::operating_point`] for its false accept rate).
-    pub threshold: f32,
-    /// `score >= threshold`; with a head, `probability >= threshold`.
-    pub is_match: bool,
-    /// With a head: the probability that the probe is the enrolled person.
+    /// With a head: the calibrated probability that the probe is the enrolled person.
     pub probability: Option<f32>,
+    /// The threshold the deciding value (probability with a head, else score) was compared with.
+    pub threshold: f32,
+    /// The deciding value reached the threshold.
+    pub is_match: bool,
+    /// The rule that decided (see [`Rule::name`]).
+    pub rule: &'static str,
+}
+
+impl Verification {
+    /// The value the rule decides on and ranks by: the probability with a head, else the score.
+    pub fn value(&self) -> f32 {
+        self.probability.unwrap_or(self.score)
+    }
 }
 
 /// One answer to "which enrolled person is this?".
@@ -57,54 +175,49 @@ pub struct Candidate {
     pub id: String,
     /// Cosine similarity with that identity's template.
     pub score: f32,
+    /// With a head: the calibrated probability that the probe is this person.
+    pub probability: Option<f32>,
 }
 
-/// One enrolled person: every shot given at enrollment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Identity {
-    shots: Vec<Embedding>,
+/// What [`Gallery::import`] does with the enrollments already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportMode {
+    /// Keep them; an imported id replaces the enrollment with the same id.
+    Merge,
+    /// Delete them first.
+    Replace,
 }
 
-impl Identity {
-    /// The enrolled embeddings, oldest first.
-    pub fn shots(&self) -> &[Embedding] {
-        &self.shots
+/// Enrolled identities in a [`Store`], bound to the embedding model that made their templates,
+/// and the [`Rule`] that decides. Every method leaves the store unchanged on error.
+#[derive(Debug)]
+pub struct Gallery<S> {
+    store: S,
+    model_sha256: String,
+    rule: Rule,
+}
+
+impl<S: Store> Gallery<S> {
+    /// A gallery of the enrollments in `store` made by the model with this SHA-256 (see
+    /// `Pipeline::model_sha256`), deciding by `rule`; a head trained on another model is
+    /// refused (`MODEL_MISMATCH`).
+    pub fn new(store: S, model_sha256: impl Into<String>, rule: Rule) -> Result<Self> {
+        let model_sha256 = model_sha256.into();
+        rule.check_model(&model_sha256)?;
+        Ok(Gallery { store, model_sha256, rule })
     }
 
-    /// The identity's template: the normalised mean of its shots.
-    pub fn template(&self) -> Result<Embedding> {
-        Embedding::mean(&self.shots)
-    }
-}
-
-/// Enrolled identities, bound to the embedding model that made their templates.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Gallery {
-    pub(crate) model_sha256: String,
-    pub(crate) threshold: Threshold,
-    pub(crate) identities: BTreeMap<String, Identity>,
-    pub(crate) head: Option<Head>,
-}
-
-impl Gallery {
-    /// An empty gallery for the model with this SHA-256 (see `Embedder::model_sha256`).
-    pub fn new(model_sha256: impl Into<String>, threshold: Threshold) -> Self {
-        Gallery { model_sha256: model_sha256.into(), threshold, identities: BTreeMap::new(), head: None }
+    /// The deciding rule.
+    pub fn rule(&self) -> &Rule {
+        &self.rule
     }
 
-    /// Decide [`Gallery::verify`] by a trained head's probability (`None`: by cosine). The head
-    /// must be trained on this gallery's model; it is not saved with the gallery.
-    pub fn set_head(&mut self, head: Option<Head>) -> Result<()> {
-        if let Some(h) = head.as_ref().filter(|h| h.backbone_sha256() != self.model_sha256) {
-            return Err(Error::ModelMismatch { expected: self.model_sha256.clone(), found: h.backbone_sha256().into() });
-        }
-        self.head = head;
+    /// Replaces the deciding rule (refusing heads of another model).
+    pub fn set_rule(&mut self, rule: Rule) -> Result<()> {
+        rule.check_model(&self.model_sha256)?;
+        self.rule = rule;
         Ok(())
-    }
-
-    /// The head deciding verification, if any.
-    pub fn head(&self) -> Option<&Head> {
-        self.head.as_ref()
     }
 
     /// SHA-256 of the embedding model the templates belong to.
@@ -112,138 +225,177 @@ impl Gallery {
         &self.model_sha256
     }
 
-    /// The decision threshold.
-    pub fn threshold(&self) -> Threshold {
-        self.threshold
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
     }
 
-    /// Replaces the decision threshold.
-    pub fn set_threshold(&mut self, threshold: Threshold) {
-        self.threshold = threshold;
-    }
-
-    /// Adds shots to `id` (creating it): one is enough, several are averaged. Returns the
-    /// identity's number of shots. Nothing changes on error.
-    pub fn enroll(&mut self, id: &str, shots: impl IntoIterator<Item = Embedding>) -> Result<usize> {
-        if id.trim().is_empty() {
-            return Err(Error::InvalidArgument("an identity needs a non-empty id".into()));
+    /// Adds shots to `id` (creating it): one is enough, several are averaged. Checks the id,
+    /// the shots' length (the head's input, or the existing shots') and the model of an existing
+    /// enrollment; returns the enrollment as stored.
+    pub async fn enroll(&self, id: &str, shots: Vec<Embedding>) -> Result<Enrollment> {
+        check_id(id)?;
+        if let (Rule::Head { head, .. }, Some(shot)) = (&self.rule, shots.first()) {
+            if shot.as_slice().len() != head.input_dim() {
+                return Err(Error::InvalidArgument(format!(
+                    "embeddings of this model have {} values, not {}",
+                    head.input_dim(),
+                    shot.as_slice().len()
+                )));
+            }
         }
-        let shots: Vec<Embedding> = shots.into_iter().collect();
-        if shots.is_empty() {
-            return Err(Error::InvalidArgument("enroll needs at least one shot".into()));
-        }
-        let dim = self.dim().unwrap_or(shots[0].as_slice().len());
-        if shots.iter().any(|s| s.as_slice().len() != dim) {
-            return Err(Error::InvalidArgument(format!("every embedding must have {dim} values")));
-        }
-        let identity = self.identities.entry(id.to_owned()).or_insert(Identity { shots: Vec::new() });
-        identity.shots.extend(shots);
-        Ok(identity.shots.len())
-    }
-
-    /// Removes `id`; `false` when it was not enrolled.
-    pub fn remove(&mut self, id: &str) -> bool {
-        self.identities.remove(id).is_some()
-    }
-
-    /// The enrolled identities by id.
-    pub fn identities(&self) -> &BTreeMap<String, Identity> {
-        &self.identities
-    }
-
-    /// Number of enrolled identities.
-    pub fn len(&self) -> usize {
-        self.identities.len()
-    }
-
-    /// `true` when nobody is enrolled.
-    pub fn is_empty(&self) -> bool {
-        self.identities.is_empty()
-    }
-
-    fn dim(&self) -> Option<usize> {
-        self.identities.values().flat_map(|i| i.shots.first()).map(|e| e.as_slice().len()).next()
+        let now = now_ms();
+        let enrollment = match self.store.get(id).await? {
+            Some(old) => {
+                old.check_model(&self.model_sha256)?;
+                old.with_shots(shots, now)?
+            }
+            None => Enrollment::new(id, &self.model_sha256, shots, now)?,
+        };
+        self.store.put(&enrollment).await?;
+        Ok(enrollment)
     }
 
     /// 1:1 — does `probe` show the person enrolled as `id`?
-    pub fn verify(&self, id: &str, probe: &Embedding) -> Result<Verification> {
-        let identity = self.identities.get(id).ok_or_else(|| Error::UnknownIdentity(id.to_owned()))?;
-        let template = identity.template()?;
-        let score = template.cosine(probe);
-        if let Some(head) = &self.head {
-            let probability = head.probability(&template, probe)? as f32;
-            let threshold = head.operating_point().probability;
-            return Ok(Verification { score, threshold, is_match: probability >= threshold, probability: Some(probability) });
-        }
-        let threshold = self.threshold.cosine;
-        Ok(Verification { score, threshold, is_match: score >= threshold, probability: None })
+    pub async fn verify(&self, id: &str, probe: &Embedding) -> Result<Verification> {
+        let enrollment = self.store.get(id).await?.ok_or_else(|| Error::UnknownIdentity(id.to_owned()))?;
+        enrollment.check_model(&self.model_sha256)?;
+        self.rule.decide(&enrollment.template()?, probe)
     }
 
-    /// 1:K — up to `k` enrolled identities that pass the threshold, best first; empty when
-    /// nobody does (open-set rejection: "unknown").
-    pub fn identify(&self, probe: &Embedding, k: usize) -> Result<Vec<Candidate>> {
+    /// 1:K — up to `k` enrolled identities that the rule accepts for `probe`, best first
+    /// (ranked by the deciding value); empty when nobody passes (open-set rejection: "unknown").
+    pub async fn identify(&self, probe: &Embedding, k: usize) -> Result<Vec<Candidate>> {
         if k == 0 {
             return Err(Error::InvalidArgument("identify needs k >= 1".into()));
         }
         let mut ranked = Vec::new();
-        for (id, identity) in &self.identities {
-            let score = identity.template()?.cosine(probe);
-            if score >= self.threshold.cosine {
-                ranked.push(Candidate { id: id.clone(), score });
+        for enrollment in self.list().await? {
+            let v = self.rule.decide(&enrollment.template()?, probe)?;
+            if v.is_match {
+                ranked.push((
+                    v.value(),
+                    Candidate { id: enrollment.id().to_owned(), score: v.score, probability: v.probability },
+                ));
             }
         }
-        ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
-        ranked.truncate(k);
-        Ok(ranked)
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+        Ok(ranked.into_iter().take(k).map(|(_, c)| c).collect())
+    }
+
+    /// Every enrollment, in id order; `MODEL_MISMATCH` if one was made by another model.
+    pub async fn list(&self) -> Result<Vec<Enrollment>> {
+        let all = self.store.load().await?;
+        all.iter().try_for_each(|e| e.check_model(&self.model_sha256))?;
+        Ok(all)
+    }
+
+    /// Removes `id`; `false` when it was not enrolled.
+    pub async fn remove(&self, id: &str) -> Result<bool> {
+        self.store.remove(id).await
+    }
+
+    /// Removes everybody.
+    pub async fn clear(&self) -> Result<()> {
+        self.store.clear().await
+    }
+
+    /// Every enrollment in the versioned gallery format (see [`template::to_bytes`]).
+    pub async fn export(&self) -> Result<Vec<u8>> {
+        Ok(template::to_bytes(&self.list().await?))
+    }
+
+    /// Adds the enrollments of an export (or gallery file); refuses damaged files
+    /// (`INVALID_TEMPLATE`) and enrollments of another model (`MODEL_MISMATCH`) before writing
+    /// anything. Returns how many were imported.
+    pub async fn import(&self, bytes: &[u8], mode: ImportMode) -> Result<usize> {
+        let enrollments = template::from_bytes(bytes)?;
+        enrollments.iter().try_for_each(|e| e.check_model(&self.model_sha256))?;
+        self.store.put_all(&enrollments, mode == ImportMode::Replace).await?;
+        Ok(enrollments.len())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::MemoryStore;
+    use pollster::block_on;
 
     fn e(v: &[f32]) -> Embedding {
         Embedding::new(v.to_vec()).unwrap()
     }
 
-    fn gallery() -> Gallery {
-        let mut g = Gallery::new("sha", Threshold::custom(0.5).unwrap());
-        g.enroll("alice", [e(&[1.0, 0.0, 0.0])]).unwrap();
-        g.enroll("bob", [e(&[0.0, 1.0, 0.0]), e(&[0.2, 1.0, 0.0])]).unwrap();
+    fn gallery() -> Gallery<MemoryStore> {
+        let g = Gallery::new(MemoryStore::new(), "sha", Rule::Cosine(Threshold::custom(0.5).unwrap())).unwrap();
+        block_on(g.enroll("alice", vec![e(&[1.0, 0.0, 0.0])])).unwrap();
+        block_on(g.enroll("bob", vec![e(&[0.0, 1.0, 0.0]), e(&[0.2, 1.0, 0.0])])).unwrap();
         g
     }
 
     #[test]
     fn verify_compares_with_the_mean_of_the_shots() {
         let g = gallery();
-        let v = g.verify("alice", &e(&[1.0, 0.1, 0.0])).unwrap();
-        assert!(v.is_match && v.score > 0.99 && v.threshold == 0.5);
-        assert!(!g.verify("alice", &e(&[0.0, 0.0, 1.0])).unwrap().is_match);
-        let bob = g.verify("bob", &e(&[0.1, 1.0, 0.0])).unwrap();
+        let v = block_on(g.verify("alice", &e(&[1.0, 0.1, 0.0]))).unwrap();
+        assert!(v.is_match && v.score > 0.99 && v.threshold == 0.5 && v.probability.is_none(), "{v:?}");
+        assert!(!block_on(g.verify("alice", &e(&[0.0, 0.0, 1.0]))).unwrap().is_match);
+        let bob = block_on(g.verify("bob", &e(&[0.1, 1.0, 0.0]))).unwrap();
         assert!(bob.score > 0.999, "{bob:?}");
-        assert!(matches!(g.verify("carol", &e(&[1.0, 0.0, 0.0])), Err(Error::UnknownIdentity(id)) if id == "carol"));
+        let unknown = block_on(g.verify("carol", &e(&[1.0, 0.0, 0.0])));
+        assert!(matches!(unknown, Err(Error::UnknownIdentity(id)) if id == "carol"));
     }
 
     #[test]
     fn identify_ranks_and_rejects_unknowns() {
         let g = gallery();
-        let ranked = g.identify(&e(&[1.0, 0.9, 0.0]), 5).unwrap();
+        let ranked = block_on(g.identify(&e(&[1.0, 0.9, 0.0]), 5)).unwrap();
         assert_eq!(ranked.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["alice", "bob"]);
-        assert_eq!(g.identify(&e(&[1.0, 0.9, 0.0]), 1).unwrap().len(), 1);
-        assert!(g.identify(&e(&[0.0, 0.0, 1.0]), 3).unwrap().is_empty());
-        assert!(g.identify(&e(&[0.0, 0.0, 1.0]), 0).is_err());
+        assert_eq!(block_on(g.identify(&e(&[1.0, 0.9, 0.0]), 1)).unwrap().len(), 1);
+        assert!(block_on(g.identify(&e(&[0.0, 0.0, 1.0]), 3)).unwrap().is_empty());
+        assert!(block_on(g.identify(&e(&[0.0, 0.0, 1.0]), 0)).is_err());
     }
 
     #[test]
     fn enroll_validates_and_leaves_state_alone_on_error() {
-        let mut g = gallery();
-        let before = g.clone();
-        assert!(g.enroll("", [e(&[1.0, 0.0, 0.0])]).is_err());
-        assert!(g.enroll("carol", []).is_err());
-        assert!(g.enroll("alice", [e(&[1.0, 0.0])]).is_err());
-        assert_eq!(g, before);
-        assert_eq!(g.enroll("alice", [e(&[0.0, 0.0, 1.0])]).unwrap(), 2);
-        assert!(g.remove("alice") && !g.remove("alice"));
+        let g = gallery();
+        let before = block_on(g.list()).unwrap();
+        assert!(block_on(g.enroll("", vec![e(&[1.0, 0.0, 0.0])])).is_err());
+        assert!(block_on(g.enroll("carol", vec![])).is_err());
+        assert!(block_on(g.enroll("alice", vec![e(&[1.0, 0.0])])).is_err());
+        assert_eq!(block_on(g.list()).unwrap(), before);
+        assert_eq!(block_on(g.enroll("alice", vec![e(&[0.0, 0.0, 1.0])])).unwrap().shots().len(), 2);
+        assert!(block_on(g.remove("alice")).unwrap() && !block_on(g.remove("alice")).unwrap());
         assert!(Threshold::custom(1.5).is_err());
+    }
+
+    #[test]
+    fn foreign_enrollments_and_heads_are_refused() {
+        let g = gallery();
+        let foreign = Enrollment::new("mallory", "other", vec![e(&[1.0, 0.0, 0.0])], 0.0).unwrap();
+        block_on(g.store().put(&foreign)).unwrap();
+        assert!(matches!(block_on(g.verify("mallory", &e(&[1.0, 0.0, 0.0]))), Err(Error::ModelMismatch { .. })));
+        assert!(matches!(block_on(g.enroll("mallory", vec![e(&[1.0, 0.0, 0.0])])), Err(Error::ModelMismatch { .. })));
+        let bytes = crate::template::to_bytes(&[foreign]);
+        let fresh = Gallery::new(MemoryStore::new(), "sha", Rule::cosine()).unwrap();
+        assert!(matches!(block_on(fresh.import(&bytes, ImportMode::Merge)), Err(Error::ModelMismatch { .. })));
+        assert!(block_on(fresh.list()).unwrap().is_empty());
+        assert!(matches!(
+            Gallery::new(MemoryStore::new(), "sha", Rule::bundled().unwrap()),
+            Err(Error::ModelMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn export_and_import_round_trip() {
+        let g = gallery();
+        let bytes = block_on(g.export()).unwrap();
+        let other = Gallery::new(MemoryStore::new(), "sha", Rule::cosine()).unwrap();
+        block_on(other.enroll("zoe", vec![e(&[0.0, 0.0, 1.0])])).unwrap();
+        assert_eq!(block_on(other.import(&bytes, ImportMode::Merge)).unwrap(), 2);
+        assert_eq!(block_on(other.list()).unwrap().len(), 3);
+        assert_eq!(block_on(other.import(&bytes, ImportMode::Replace)).unwrap(), 2);
+        assert_eq!(block_on(other.list()).unwrap(), block_on(g.list()).unwrap());
+        assert!(matches!(block_on(other.import(b"{}", ImportMode::Replace)), Err(Error::InvalidTemplate(_))));
+        assert_eq!(block_on(other.list()).unwrap().len(), 2);
     }
 }

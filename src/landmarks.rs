@@ -71,13 +71,7 @@ impl Landmarker {
 impl FivePoints {
     /// Eye centres (mean of the corners 33/133 and 362/263), nose tip 1, mouth corners 61/291.
     fn from_mesh(mesh: &[Point]) -> Self {
-        FivePoints([
-            mesh[33].midpoint(mesh[133]),
-            mesh[362].midpoint(mesh[263]),
-            mesh[1],
-            mesh[61],
-            mesh[291],
-        ])
+        FivePoints([mesh[33].midpoint(mesh[133]), mesh[362].midpoint(mesh[263]), mesh[1], mesh[61], mesh[291]])
     }
 
     /// From BlazeFace keypoints; both mouth corners are the mouth centre, which the ArcFace

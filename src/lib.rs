@@ -5,18 +5,24 @@
 //! template) → [`Embedder`] (MobileFaceNet, unit-length [`Embedding`]) → [`Gallery`] (verify,
 //! identify). [`Pipeline`] ties the steps together; every model is compiled into the library.
 //!
+//! The decision half: a [`Gallery`] keeps [`Enrollment`]s in a [`Store`] (memory, a gallery
+//! file, or IndexedDB in the browser) and answers both questions by one [`Rule`] — by default
+//! the bundled [`Head`], a logistic unit on χ² features that gives a calibrated probability.
+//! Store methods are `async` (IndexedDB is); natively any executor drives them.
+//!
 //! ```no_run
-//! use facegate::{Frame, Gallery, Pipeline, Selection, Threshold};
+//! use facegate::{Frame, Gallery, MemoryStore, Pipeline, Rule, Selection};
+//! use pollster::block_on;
 //!
 //! # fn main() -> facegate::Result<()> {
 //! let pipeline = Pipeline::new()?;
 //! let enroll = Frame::decode(&std::fs::read("alice.jpg").unwrap())?;
 //! let probe = Frame::decode(&std::fs::read("someone.jpg").unwrap())?;
 //!
-//! let mut gallery = Gallery::new(pipeline.model_sha256(), Threshold::DEFAULT);
-//! gallery.enroll("alice", [pipeline.describe(&enroll, Selection::Single)?.embedding])?;
-//! let answer = gallery.verify("alice", &pipeline.describe(&probe, Selection::Single)?.embedding)?;
-//! println!("same person: {} (score {:.3}, threshold {:.3})", answer.is_match, answer.score, answer.threshold);
+//! let gallery = Gallery::new(MemoryStore::new(), pipeline.model_sha256(), Rule::bundled()?)?;
+//! block_on(gallery.enroll("alice", vec![pipeline.describe(&enroll, Selection::Single)?.embedding]))?;
+//! let answer = block_on(gallery.verify("alice", &pipeline.describe(&probe, Selection::Single)?.embedding))?;
+//! println!("same person: {} (p = {:?}, threshold {:.3})", answer.is_match, answer.probability, answer.threshold);
 //! # Ok(()) }
 //! ```
 #![deny(missing_docs)]
@@ -29,10 +35,14 @@ pub mod eval;
 pub mod frame;
 pub mod gallery;
 pub mod geometry;
+pub mod head;
 pub mod landmarks;
+/// Training (feature `learn`, native only: the wasm build never compiles it).
+#[cfg(all(feature = "learn", not(target_arch = "wasm32")))]
 pub mod learn;
 pub mod model;
 pub mod pipeline;
+pub mod store;
 pub mod template;
 
 pub use align::{align, AlignedFace};
@@ -40,12 +50,17 @@ pub use detect::{Detector, DetectorOptions, Face};
 pub use embed::{Embedder, Embedding};
 pub use error::{Error, ErrorCode, Result};
 pub use frame::{Frame, PixelFormat};
-pub use gallery::{Candidate, Gallery, Identity, Threshold, Verification};
+pub use gallery::{Candidate, Gallery, ImportMode, Rule, Threshold, Verification};
 pub use geometry::{Point, Rect, Similarity};
+pub use head::{Head, HeadKind};
 pub use landmarks::{FivePoints, LandmarkSource, Landmarker};
 pub use pipeline::{Described, Pipeline, PipelineOptions, Selection};
+#[cfg(not(target_arch = "wasm32"))]
+pub use store::FileStore;
+pub use store::{MemoryStore, Store};
+pub use template::Enrollment;
 
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 pub mod web;
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-pub use web::{Camera, FaceVerifier};
+pub use web::{Camera, FaceVerifier, IndexedDbStore};

@@ -73,7 +73,12 @@ impl Pipeline {
     }
 
     /// Builds a pipeline from separately loaded models.
-    pub fn from_parts(detector: Detector, landmarker: Landmarker, embedder: Embedder, options: PipelineOptions) -> Self {
+    pub fn from_parts(
+        detector: Detector,
+        landmarker: Landmarker,
+        embedder: Embedder,
+        options: PipelineOptions,
+    ) -> Self {
         Pipeline { detector, landmarker, embedder, options }
     }
 

@@ -3,13 +3,11 @@
 mod common;
 
 use common::fixture;
-use facegate::{Error, Frame, PixelFormat, Pipeline, Selection};
+use facegate::{Error, Frame, Pipeline, PixelFormat, Selection};
 
 fn png_claiming(width: u32, height: u32) -> Vec<u8> {
     let mut png = Vec::new();
-    image::RgbImage::new(1, 1)
-        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .unwrap();
+    image::RgbImage::new(1, 1).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
     // IHDR data sits at bytes 16..29, its CRC (over type + data) at 29..33.
     png[16..20].copy_from_slice(&width.to_be_bytes());
     png[20..24].copy_from_slice(&height.to_be_bytes());

@@ -4,13 +4,32 @@
 mod common;
 
 use facegate::eval::{accuracy, best_threshold, Scored};
+use facegate::head::{sigmoid, HeadModel, Mining, OperatingPoint, Projection, TripletOptions};
 use facegate::learn::calibration::{ece, reliability, ECE_BINS};
 use facegate::learn::dataset::{FaceImage, FaceSet, Labelled};
-use facegate::learn::logistic::{self, sigmoid, LogisticOptions};
-use facegate::learn::rng::Rng;
-use facegate::learn::triplet::{self, batch_loss, mine, Mining, Projection, Triplet, TripletOptions};
-use facegate::learn::{train_head, Head, HeadKind, OperatingPoint, TrainOptions};
-use facegate::{Embedding, Error, Gallery, Pipeline, Selection, Threshold};
+use facegate::learn::logistic::{self, LogisticOptions};
+use facegate::learn::triplet::{self, batch_loss, mine, Triplet};
+use facegate::learn::{train_head, TrainOptions};
+use facegate::{Head, HeadKind};
+use rand::{Rng as _, SeedableRng};
+
+/// The tests' seeded generator, with a standard normal draw (Box–Muller).
+struct Rng(rand_pcg::Pcg64Mcg);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Rng(rand_pcg::Pcg64Mcg::seed_from_u64(seed))
+    }
+    fn unit(&mut self) -> f64 {
+        self.0.random()
+    }
+    fn normal(&mut self) -> f64 {
+        let u = 1.0 - self.unit();
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * self.unit()).cos()
+    }
+}
+use facegate::{Embedding, Error, Gallery, MemoryStore, Pipeline, Rule, Selection};
+use pollster::block_on;
 use std::process::Command;
 
 fn close(a: f64, b: f64, tolerance: f64) -> bool {
@@ -24,7 +43,10 @@ fn batch_loss_and_gradient_match_hand_computed_values() {
     let w = Projection::new(2, 2, vec![1.0, 0.0, 0.0, 1.0]).unwrap();
     let batch: [&[f64]; 3] = [&[1.0, 0.0], &[0.0, 1.0], &[0.6, 0.8]];
     let out = batch_loss(&w, &batch, &[0, 0, 1], 0.2, Mining::BatchHard).unwrap();
-    assert_eq!(out.triplets, [Triplet { anchor: 0, positive: 1, negative: 2 }, Triplet { anchor: 1, positive: 0, negative: 2 }]);
+    assert_eq!(
+        out.triplets,
+        [Triplet { anchor: 0, positive: 1, negative: 2 }, Triplet { anchor: 1, positive: 0, negative: 2 }]
+    );
     assert_eq!(out.active, 2);
     assert!(close(out.loss, 1.6, 1e-12), "{}", out.loss);
     // ∂L/∂u summed over both triplets, made tangent to the unit circle, times xᵀ.
@@ -58,7 +80,8 @@ fn gradient_matches_finite_differences() {
     let batch: Vec<&[f64]> = vectors.iter().map(Vec::as_slice).collect();
     let weights: Vec<f64> = (0..4 * 6).map(|_| rng.normal()).collect();
     for mining in [Mining::BatchHard, Mining::SemiHard] {
-        let loss = |w: &[f64]| batch_loss(&Projection::new(4, 6, w.to_vec()).unwrap(), &batch, &labels, 0.5, mining).unwrap();
+        let loss =
+            |w: &[f64]| batch_loss(&Projection::new(4, 6, w.to_vec()).unwrap(), &batch, &labels, 0.5, mining).unwrap();
         let analytic = loss(&weights);
         assert!(analytic.active > 0, "{mining:?}: pick a batch with active triplets");
         let h = 1e-6;
@@ -68,7 +91,10 @@ fn gradient_matches_finite_differences() {
             down[k] -= h;
             let numeric = (loss(&up).loss - loss(&down).loss) / (2.0 * h);
             let g = analytic.gradient[k];
-            assert!(close(g, numeric, 1e-7 + 1e-5 * numeric.abs()), "{mining:?} weight {k}: analytic {g}, numeric {numeric}");
+            assert!(
+                close(g, numeric, 1e-7 + 1e-5 * numeric.abs()),
+                "{mining:?} weight {k}: analytic {g}, numeric {numeric}"
+            );
         }
     }
 }
@@ -96,7 +122,8 @@ fn mining_picks_the_expected_triplets() {
 /// the projection starts from) confuse people.
 fn clustered(people: usize, images: usize, seed: u64) -> Labelled {
     let mut rng = Rng::new(seed);
-    let mut data = Labelled { dim: 0, people: (0..people).map(|p| format!("p{p}")).collect(), labels: vec![], vectors: vec![] };
+    let mut data =
+        Labelled { dim: 0, people: (0..people).map(|p| format!("p{p}")).collect(), labels: vec![], vectors: vec![] };
     for label in 0..people {
         let centre: Vec<f64> = (0..8).map(|_| rng.normal()).collect();
         for _ in 0..images {
@@ -120,7 +147,11 @@ fn pair_accuracy(vectors: &[Vec<f64>], labels: &[usize]) -> f64 {
         for j in i + 1..vectors.len() {
             let same = labels[i] == labels[j];
             let scored = Scored { score: cos(&vectors[i], &vectors[j]) as f32, same, fold: 0 };
-            if same { genuine.push(scored) } else { impostors.push(scored) }
+            if same {
+                genuine.push(scored)
+            } else {
+                impostors.push(scored)
+            }
         }
     }
     let step = impostors.len() / genuine.len();
@@ -133,8 +164,9 @@ fn triplet_training_reduces_the_loss_and_separates_the_clusters() {
     let data = clustered(12, 6, 5);
     let raw: Vec<Vec<f64>> = (0..data.len()).map(|i| data.vector(i).to_vec()).collect();
     for mining in [Mining::BatchHard, Mining::SemiHard] {
-        let options = TripletOptions { out_dim: 8, mining, people: 6, epochs: 60, learning_rate: 0.02, ..Default::default() };
-        let (projection, losses) = triplet::train(&data, &options, &mut Rng::new(1)).unwrap();
+        let options =
+            TripletOptions { out_dim: 8, mining, people: 6, epochs: 60, learning_rate: 0.02, ..Default::default() };
+        let (projection, losses) = triplet::train(&data, &options, &mut Rng::new(1).0).unwrap();
         let (first, last) = (losses[0], losses[losses.len() - 1]);
         assert!(last < first / 4.0, "{mining:?}: loss {first} → {last}");
         let projected: Vec<Vec<f64>> = raw.iter().map(|v| projection.apply(v).unwrap()).collect();
@@ -157,7 +189,8 @@ fn logistic_fit_is_calibrated_on_a_known_model() {
     let fit = logistic::fit(&x, 1, &y, LogisticOptions::default()).unwrap();
     assert!(close(fit.weights[0], 2.0, 0.1) && close(fit.bias, -1.0, 0.1), "{fit:?}");
     let (x, y) = draw(&mut rng, 20_000);
-    let predictions: Vec<(f64, bool)> = x.iter().zip(y).map(|(&x, y)| (sigmoid(fit.weights[0] * x + fit.bias), y)).collect();
+    let predictions: Vec<(f64, bool)> =
+        x.iter().zip(y).map(|(&x, y)| (sigmoid(fit.weights[0] * x + fit.bias), y)).collect();
     let error = ece(&reliability(&predictions, ECE_BINS));
     assert!(error < 0.02, "ECE {error}");
 }
@@ -165,7 +198,8 @@ fn logistic_fit_is_calibrated_on_a_known_model() {
 /// Unit vectors around `people` identity directions in 32 dimensions, like face embeddings.
 fn unit_clusters(people: usize, images: usize, seed: u64) -> Labelled {
     let mut rng = Rng::new(seed);
-    let mut data = Labelled { dim: 0, people: (0..people).map(|p| format!("p{p}")).collect(), labels: vec![], vectors: vec![] };
+    let mut data =
+        Labelled { dim: 0, people: (0..people).map(|p| format!("p{p}")).collect(), labels: vec![], vectors: vec![] };
     let centres: Vec<Vec<f64>> = (0..people).map(|_| (0..32).map(|_| rng.normal()).collect()).collect();
     for (label, c) in centres.iter().enumerate() {
         for _ in 0..images {
@@ -193,16 +227,21 @@ fn logistic_heads_learn_a_separable_problem_with_calibrated_probabilities() {
         let mut predictions = Vec::new();
         for i in (0..test.len()).step_by(3) {
             for j in (i + 1..test.len()).step_by(2) {
-                let p = h.probability_prepared(&h.prepare(test.vector(i)).unwrap(), &h.prepare(test.vector(j)).unwrap());
+                let p =
+                    h.probability_prepared(&h.prepare(test.vector(i)).unwrap(), &h.prepare(test.vector(j)).unwrap());
                 predictions.push((p, test.labels[i] == test.labels[j]));
             }
         }
-        let right = predictions.iter().filter(|(p, same)| (*p >= 0.5) == *same).count() as f64 / predictions.len() as f64;
+        let right =
+            predictions.iter().filter(|(p, same)| (*p >= 0.5) == *same).count() as f64 / predictions.len() as f64;
         assert!(right > 0.99, "{kind}: accuracy {right}");
         let error = ece(&reliability(&predictions, ECE_BINS));
         assert!(error < 0.03, "{kind}: ECE {error}");
         let point = h.operating_point();
-        assert!(point.probability > 0.0 && point.probability < 1.0 && point.far == 1e-3 && point.impostor_pairs == 2_000, "{point:?}");
+        assert!(
+            point.probability > 0.0 && point.probability < 1.0 && point.far == 1e-3 && point.impostor_pairs == 2_000,
+            "{point:?}"
+        );
         assert_eq!(h.training().identities, 10);
     }
 }
@@ -216,13 +255,17 @@ fn head_files_round_trip_and_are_refused_for_another_backbone() {
         assert_eq!(Head::from_json(&json, "aa11").unwrap(), h, "{kind}");
         assert_eq!(Head::from_json(&json, "aa11").unwrap().to_json(), json);
         let err = Head::from_json(&json, "bb22").unwrap_err();
-        assert!(matches!(err, Error::ModelMismatch { ref expected, ref found } if expected == "bb22" && found == "aa11"), "{err}");
+        assert!(
+            matches!(err, Error::ModelMismatch { ref expected, ref found } if expected == "bb22" && found == "aa11"),
+            "{err}"
+        );
         let damaged = [
             json[..json.len() / 2].to_string(),
             json.replace("\"facegate-head\"", "\"facegate-gallery\""),
             json.replace("\"version\": 1", "\"version\": 2"),
             json.replace("\"input_dim\": 32", "\"input_dim\": 0"),
-            json.replace(&format!("\"kind\": \"{kind}\""), "\"kind\": \"logistic-chi2\"").replace("\"features\": \"chi2\"", "\"features\": \"l1\""),
+            json.replace(&format!("\"kind\": \"{kind}\""), "\"kind\": \"logistic-chi2\"")
+                .replace("\"features\": \"chi2\"", "\"features\": \"l1\""),
         ];
         for bad in damaged {
             assert!(matches!(Head::from_json(&bad, "aa11"), Err(Error::InvalidTemplate(_))), "{kind}: {bad}");
@@ -237,20 +280,20 @@ fn gallery_decides_by_the_head_probability() {
     let data = unit_clusters(10, 6, 6);
     let h = head(HeadKind::LogisticL1, &data, "sha");
     let e = |i: usize| Embedding::new(data.vector(i).iter().map(|&v| v as f32).collect()).unwrap();
-    let mut g = Gallery::new("sha", Threshold::DEFAULT);
-    g.enroll("p0", [e(0)]).unwrap();
-    assert_eq!(g.verify("p0", &e(1)).unwrap().probability, None);
+    let mut g = Gallery::new(MemoryStore::new(), "sha", Rule::cosine()).unwrap();
+    block_on(g.enroll("p0", vec![e(0)])).unwrap();
+    assert_eq!(block_on(g.verify("p0", &e(1))).unwrap().probability, None);
     let other = head(HeadKind::LogisticL1, &data, "other");
-    assert!(matches!(g.set_head(Some(other)), Err(Error::ModelMismatch { .. })));
-    g.set_head(Some(h.clone())).unwrap();
-    let same = g.verify("p0", &e(1)).unwrap();
-    let different = g.verify("p0", &e(6)).unwrap();
+    assert!(matches!(g.set_rule(Rule::head(other)), Err(Error::ModelMismatch { .. })));
+    g.set_rule(Rule::head(h.clone())).unwrap();
+    let same = block_on(g.verify("p0", &e(1))).unwrap();
+    let different = block_on(g.verify("p0", &e(6))).unwrap();
     assert_eq!(same.threshold, h.operating_point().probability);
     assert!(same.is_match && same.probability.unwrap() > 0.9, "{same:?}");
     assert!(!different.is_match && different.probability.unwrap() < 0.1, "{different:?}");
     assert!(close(same.probability.unwrap() as f64, h.probability(&e(0), &e(1)).unwrap(), 1e-6));
-    g.set_head(None).unwrap();
-    assert_eq!(g.verify("p0", &e(1)).unwrap().probability, None);
+    g.set_rule(Rule::cosine()).unwrap();
+    assert_eq!(block_on(g.verify("p0", &e(1))).unwrap().probability, None);
 }
 
 #[test]
@@ -258,7 +301,7 @@ fn head_construction_checks_shapes() {
     let point = OperatingPoint { probability: 0.9, far: 1e-3, impostor_pairs: 10 };
     let h = head(HeadKind::Platt, &unit_clusters(10, 6, 7), "sha");
     let summary = h.training().clone();
-    let model = |kind, projection, n| facegate::learn::head::HeadModel { kind, projection, weights: vec![0.5; n], bias: 0.0 };
+    let model = |kind, projection, n| HeadModel { kind, projection, weights: vec![0.5; n], bias: 0.0 };
     let make = |m, p| Head::new("sha", 4, m, p, summary.clone());
     assert!(make(model(HeadKind::LogisticL1, None, 4), point).is_ok());
     assert!(make(model(HeadKind::LogisticL1, None, 3), point).is_err());
@@ -267,8 +310,10 @@ fn head_construction_checks_shapes() {
     let projection = Projection::new(2, 4, vec![1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0]).unwrap();
     assert!(make(model(HeadKind::Triplet, Some(projection.clone()), 1), point).is_ok());
     assert!(make(model(HeadKind::Platt, Some(projection), 1), point).is_err());
-    assert!(make(model(HeadKind::LogisticL1, None, 4), point).unwrap().probability(
-        &Embedding::new(vec![1.0, 0.0]).unwrap(), &Embedding::new(vec![0.0, 1.0]).unwrap()).is_err());
+    assert!(make(model(HeadKind::LogisticL1, None, 4), point)
+        .unwrap()
+        .probability(&Embedding::new(vec![1.0, 0.0]).unwrap(), &Embedding::new(vec![0.0, 1.0]).unwrap())
+        .is_err());
     assert!("logistic-chi2".parse::<HeadKind>().is_ok_and(|k| k == HeadKind::LogisticChi2));
     assert!("chi2".parse::<HeadKind>().is_err() && "semi-hard".parse::<Mining>().is_ok());
 }

@@ -5,7 +5,7 @@ mod common;
 
 use common::{fixture, lfw, lfw_frame};
 use facegate::eval::parse_pairs;
-use facegate::{Error, Frame, PixelFormat, Pipeline, PipelineOptions, Selection, Threshold};
+use facegate::{Error, Frame, Pipeline, PipelineOptions, PixelFormat, Selection, Threshold};
 use std::sync::OnceLock;
 
 fn pipeline() -> &'static Pipeline {

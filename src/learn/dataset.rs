@@ -71,14 +71,20 @@ impl FaceSet {
         let split = bytes.iter().position(|&b| b == b'\n').ok_or_else(|| bad("no header line".into()))?;
         let header: Header = serde_json::from_slice(&bytes[..split]).map_err(|e| bad(e.to_string()))?;
         if header.format != CACHE_FORMAT || header.version != CACHE_VERSION {
-            return Err(bad(format!("{} version {} is not {CACHE_FORMAT} version {CACHE_VERSION}", header.format, header.version)));
+            return Err(bad(format!(
+                "{} version {} is not {CACHE_FORMAT} version {CACHE_VERSION}",
+                header.format, header.version
+            )));
         }
         if header.key != key {
             return Err(Error::ModelMismatch { expected: key.into(), found: header.key });
         }
         let count = header.faces.iter().filter(|&&f| f).count();
         let body = &bytes[split + 1..];
-        if header.faces.len() != header.images.len() || body.len() != count * header.dim * 4 || (count > 0 && header.dim == 0) {
+        if header.faces.len() != header.images.len()
+            || body.len() != count * header.dim * 4
+            || (count > 0 && header.dim == 0)
+        {
             return Err(bad("the body does not match the header".into()));
         }
         let values: Vec<f32> = body.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
@@ -139,7 +145,11 @@ impl Labelled {
             self.dim = vector.len();
         }
         if vector.is_empty() || vector.len() != self.dim {
-            return Err(Error::InvalidArgument(format!("expected a vector of {} values, got {}", self.dim, vector.len())));
+            return Err(Error::InvalidArgument(format!(
+                "expected a vector of {} values, got {}",
+                self.dim,
+                vector.len()
+            )));
         }
         self.labels.push(label);
         self.vectors.extend(vector);

@@ -79,7 +79,8 @@ pub fn symmetric_eigen(a: &[f64], n: usize) -> Result<Vec<(f64, Vec<f64>)>> {
             }
         }
     }
-    let mut pairs: Vec<(f64, Vec<f64>)> = (0..n).map(|i| (a[i * n + i], (0..n).map(|k| v[k * n + i]).collect())).collect();
+    let mut pairs: Vec<(f64, Vec<f64>)> =
+        (0..n).map(|i| (a[i * n + i], (0..n).map(|k| v[k * n + i]).collect())).collect();
     pairs.sort_by(|x, y| y.0.total_cmp(&x.0));
     Ok(pairs)
 }

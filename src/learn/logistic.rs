@@ -2,17 +2,8 @@
 //! solve, backtracking line search): the pair heads and Platt scaling.
 
 use crate::error::{Error, Result};
+use crate::head::sigmoid;
 use crate::learn::linalg::solve_spd;
-
-/// The logistic function, without overflow for large `|z|`.
-pub fn sigmoid(z: f64) -> f64 {
-    if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (1.0 + e)
-    }
-}
 
 /// `ln(1 + e^z)` without overflow.
 fn softplus(z: f64) -> f64 {
@@ -68,7 +59,8 @@ impl Problem<'_> {
 
     fn objective(&self, theta: &[f64]) -> f64 {
         let n = self.labels.len() as f64;
-        let data: f64 = self.rows().map(|(row, y)| softplus(if y { -1.0 } else { 1.0 } * Self::logit(theta, row))).sum();
+        let data: f64 =
+            self.rows().map(|(row, y)| softplus(if y { -1.0 } else { 1.0 } * Self::logit(theta, row))).sum();
         data / n + 0.5 * self.l2 * theta[..self.dim].iter().map(|w| w * w).sum::<f64>()
     }
 
@@ -103,7 +95,11 @@ impl Problem<'_> {
 /// minimising the mean log loss plus `λ/2·‖w‖²`.
 pub fn fit(x: &[f64], dim: usize, labels: &[bool], options: LogisticOptions) -> Result<LogisticFit> {
     if dim == 0 || labels.is_empty() || x.len() != labels.len() * dim {
-        return Err(Error::InvalidArgument(format!("logistic fit: {} values are not {} rows of {dim}", x.len(), labels.len())));
+        return Err(Error::InvalidArgument(format!(
+            "logistic fit: {} values are not {} rows of {dim}",
+            x.len(),
+            labels.len()
+        )));
     }
     if !x.iter().all(|v| v.is_finite()) || options.l2.is_nan() || options.l2 < 0.0 {
         return Err(Error::InvalidArgument("logistic fit: features and λ must be finite, λ ≥ 0".into()));

@@ -1,12 +1,13 @@
 //! Training a [`Head`] of any kind on labelled embeddings, reproducibly from a seed.
 
 use crate::error::{Error, Result};
+use crate::head::{Head, HeadKind, HeadModel, OperatingPoint, TrainingSummary, TripletOptions};
 use crate::learn::dataset::Labelled;
-use crate::learn::head::{Head, HeadKind, HeadModel, OperatingPoint, TrainingSummary};
 use crate::learn::logistic::{self, LogisticOptions};
 use crate::learn::pairs::{self, Pair};
-use crate::learn::rng::Rng;
-use crate::learn::triplet::{self, TripletOptions};
+use crate::learn::triplet;
+use rand::SeedableRng;
+use rand_pcg::Pcg64Mcg;
 
 /// Settings of [`train_head`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -61,9 +62,11 @@ pub fn train_head(data: &Labelled, backbone_sha256: &str, description: &str, opt
     let groups = data.by_label();
     let people = groups.iter().filter(|g| g.len() >= 2).count();
     if people < 2 {
-        return Err(Error::InvalidArgument(format!("training needs two identities with two images each, found {people}")));
+        return Err(Error::InvalidArgument(format!(
+            "training needs two identities with two images each, found {people}"
+        )));
     }
-    let mut rng = Rng::new(options.seed);
+    let mut rng = Pcg64Mcg::seed_from_u64(options.seed);
     let (projection, losses) = match options.kind {
         HeadKind::Triplet => {
             let (projection, losses) = triplet::train(data, &options.triplet, &mut rng)?;
@@ -107,8 +110,13 @@ pub fn train_head(data: &Labelled, backbone_sha256: &str, description: &str, opt
     let head = Head::new(backbone_sha256, data.dim, model, unset, summary)?;
     let prepared: Vec<Vec<f64>> = (0..data.len()).map(|i| head.prepare(data.vector(i))).collect::<Result<_>>()?;
     let impostors = pairs::impostors(data, options.threshold_pairs, &mut rng);
-    let scores: Vec<f64> = impostors.iter().map(|p| head.probability_prepared(&prepared[p.a], &prepared[p.b])).collect();
-    let point = OperatingPoint { probability: threshold_at_far(&scores, options.far) as f32, far: options.far as f32, impostor_pairs: scores.len() };
+    let scores: Vec<f64> =
+        impostors.iter().map(|p| head.probability_prepared(&prepared[p.a], &prepared[p.b])).collect();
+    let point = OperatingPoint {
+        probability: threshold_at_far(&scores, options.far) as f32,
+        far: options.far as f32,
+        impostor_pairs: scores.len(),
+    };
     head.with_operating_point(point)
 }
 

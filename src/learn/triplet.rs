@@ -6,105 +6,28 @@
 //! with `z = Wx`, `u = z/‖z‖`, `∂L/∂z = (∂L/∂u − u·(uᵀ∂L/∂u)) / ‖z‖` and `∂L/∂W = Σ ∂L/∂z·xᵀ`.
 
 use crate::error::{Error, Result};
+use crate::head::{Mining, Projection, TripletOptions};
 use crate::learn::adam::Adam;
 use crate::learn::dataset::Labelled;
 use crate::learn::linalg::symmetric_eigen;
-use crate::learn::rng::Rng;
-use serde::{Deserialize, Serialize};
+use rand::seq::SliceRandom;
+use rand::Rng;
 
-/// Norms below this make a projected vector unusable.
-const MIN_NORM: f64 = 1e-12;
-
-/// How each anchor's triplets are chosen inside a batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Mining {
-    /// One triplet per anchor: its farthest positive and its closest negative.
-    BatchHard,
-    /// FaceNet: one triplet per anchor–positive pair, with the closest negative that is still
-    /// farther than the positive; when every negative is closer, the farthest negative.
-    SemiHard,
-}
-
-impl std::str::FromStr for Mining {
-    type Err = Error;
-    /// `batch-hard` or `semi-hard`.
-    fn from_str(s: &str) -> Result<Self> {
-        crate::learn::parse_name(s)
-    }
-}
-
-/// A `out_dim × in_dim` linear map followed by L2 normalisation.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Projection {
-    out_dim: usize,
-    in_dim: usize,
-    weights: Vec<f64>,
-}
-
-impl Projection {
-    /// A projection from row-major weights; refuses wrong lengths and non-finite values.
-    pub fn new(out_dim: usize, in_dim: usize, weights: Vec<f64>) -> Result<Self> {
-        if out_dim == 0 || out_dim > in_dim || weights.len() != out_dim * in_dim || !weights.iter().all(|w| w.is_finite()) {
-            return Err(Error::InvalidArgument(format!(
-                "a projection needs 1 ≤ out_dim ≤ in_dim and {out_dim}×{in_dim} finite weights, got {}",
-                weights.len()
-            )));
+/// The `out_dim` principal directions of `data` (eigenvectors of the uncentred second moment
+/// `E[xxᵀ]`, largest first): the starting point of training. With `out_dim` equal to the input
+/// length it is a rotation, so projected cosines start equal to the raw ones.
+pub fn principal(data: &Labelled, out_dim: usize) -> Result<Projection> {
+    let d = data.dim;
+    let mut moment = vec![0.0; d * d];
+    for i in 0..data.len() {
+        let x = data.vector(i);
+        for (row, &xi) in moment.chunks_exact_mut(d).zip(x) {
+            row.iter_mut().zip(x).for_each(|(m, &xj)| *m += xi * xj);
         }
-        Ok(Projection { out_dim, in_dim, weights })
     }
-
-    /// The `out_dim` principal directions of `data` (eigenvectors of the uncentred second
-    /// moment `E[xxᵀ]`, largest first): the starting point of training. With `out_dim` equal
-    /// to the input length it is a rotation, so projected cosines start equal to the raw ones.
-    pub fn principal(data: &Labelled, out_dim: usize) -> Result<Self> {
-        let d = data.dim;
-        let mut moment = vec![0.0; d * d];
-        for i in 0..data.len() {
-            let x = data.vector(i);
-            for (row, &xi) in moment.chunks_exact_mut(d).zip(x) {
-                row.iter_mut().zip(x).for_each(|(m, &xj)| *m += xi * xj);
-            }
-        }
-        moment.iter_mut().for_each(|m| *m /= data.len().max(1) as f64);
-        let directions = symmetric_eigen(&moment, d)?;
-        Projection::new(out_dim, d, directions.into_iter().take(out_dim).flat_map(|(_, v)| v).collect())
-    }
-
-    /// Output length.
-    pub fn out_dim(&self) -> usize {
-        self.out_dim
-    }
-
-    /// Input length.
-    pub fn in_dim(&self) -> usize {
-        self.in_dim
-    }
-
-    /// The row-major weights.
-    pub fn weights(&self) -> &[f64] {
-        &self.weights
-    }
-
-    /// `(Wx/‖Wx‖, ‖Wx‖)` for `x` of length `in_dim`; the norm is floored at a tiny value.
-    fn forward(&self, x: &[f64]) -> (Vec<f64>, f64) {
-        let mut z: Vec<f64> = self.weights.chunks_exact(self.in_dim).map(|row| row.iter().zip(x).map(|(w, v)| w * v).sum()).collect();
-        let norm = z.iter().map(|v| v * v).sum::<f64>().sqrt().max(MIN_NORM);
-        z.iter_mut().for_each(|v| *v /= norm);
-        (z, norm)
-    }
-
-    /// `f(x) = Wx/‖Wx‖`.
-    pub fn apply(&self, x: &[f64]) -> Result<Vec<f64>> {
-        if x.len() != self.in_dim {
-            return Err(Error::InvalidArgument(format!("the projection takes {} values, not {}", self.in_dim, x.len())));
-        }
-        let (u, norm) = self.forward(x);
-        if norm <= MIN_NORM || !norm.is_finite() {
-            return Err(Error::InvalidArgument("the projection maps this vector to zero".into()));
-        }
-        Ok(u)
-    }
+    moment.iter_mut().for_each(|m| *m /= data.len().max(1) as f64);
+    let directions = symmetric_eigen(&moment, d)?;
+    Projection::new(out_dim, d, directions.into_iter().take(out_dim).flat_map(|(_, v)| v).collect())
 }
 
 /// Batch positions of one anchor, positive and negative.
@@ -131,7 +54,8 @@ pub fn mine(dist: &[f64], labels: &[usize], mining: Mining) -> Vec<Triplet> {
         let farthest = |it: &mut dyn Iterator<Item = usize>| it.reduce(|i, j| if d(a, j) > d(a, i) { j } else { i });
         match mining {
             Mining::BatchHard => {
-                if let (Some(positive), Some(negative)) = (farthest(&mut positives.clone()), closest(&mut negatives())) {
+                if let (Some(positive), Some(negative)) = (farthest(&mut positives.clone()), closest(&mut negatives()))
+                {
                     out.push(Triplet { anchor: a, positive, negative });
                 }
             }
@@ -172,15 +96,24 @@ fn add_scaled_difference(out: &mut [f64], scale: f64, a: &[f64], b: &[f64]) {
 
 /// Mines `batch` (vectors of length `in_dim` with their labels) and returns the mean triplet
 /// loss with margin `margin` and its gradient.
-pub fn batch_loss(projection: &Projection, batch: &[&[f64]], labels: &[usize], margin: f64, mining: Mining) -> Result<BatchLoss> {
-    if batch.len() != labels.len() || batch.iter().any(|x| x.len() != projection.in_dim) {
-        return Err(Error::InvalidArgument(format!("a batch needs one label per vector of {} values", projection.in_dim)));
+pub fn batch_loss(
+    projection: &Projection,
+    batch: &[&[f64]],
+    labels: &[usize],
+    margin: f64,
+    mining: Mining,
+) -> Result<BatchLoss> {
+    if batch.len() != labels.len() || batch.iter().any(|x| x.len() != projection.in_dim()) {
+        return Err(Error::InvalidArgument(format!(
+            "a batch needs one label per vector of {} values",
+            projection.in_dim()
+        )));
     }
     let n = batch.len();
     let (u, norms): (Vec<Vec<f64>>, Vec<f64>) = batch.iter().map(|x| projection.forward(x)).unzip();
     let dist: Vec<f64> = (0..n * n).map(|k| squared_distance(&u[k / n], &u[k % n])).collect();
     let triplets = mine(&dist, labels, mining);
-    let mut grad_u = vec![vec![0.0; projection.out_dim]; n];
+    let mut grad_u = vec![vec![0.0; projection.out_dim()]; n];
     let (mut loss, mut active) = (0.0, 0);
     let scale = 2.0 / triplets.len().max(1) as f64;
     for t in &triplets {
@@ -195,10 +128,10 @@ pub fn batch_loss(projection: &Projection, batch: &[&[f64]], labels: &[usize], m
         add_scaled_difference(&mut grad_u[t.positive], scale, p, a);
         add_scaled_difference(&mut grad_u[t.negative], scale, a, q);
     }
-    let mut gradient = vec![0.0; projection.weights.len()];
+    let mut gradient = vec![0.0; projection.weights().len()];
     for ((x, (u, gu)), norm) in batch.iter().zip(u.iter().zip(&grad_u)).zip(&norms) {
         let radial: f64 = u.iter().zip(gu).map(|(a, b)| a * b).sum();
-        for (row, (g, v)) in gradient.chunks_exact_mut(projection.in_dim).zip(gu.iter().zip(u)) {
+        for (row, (g, v)) in gradient.chunks_exact_mut(projection.in_dim()).zip(gu.iter().zip(u)) {
             let gz = (g - v * radial) / norm;
             if gz != 0.0 {
                 row.iter_mut().zip(x.iter()).for_each(|(r, xj)| *r += gz * xj);
@@ -208,63 +141,36 @@ pub fn batch_loss(projection: &Projection, batch: &[&[f64]], labels: &[usize], m
     Ok(BatchLoss { loss: loss / triplets.len().max(1) as f64, gradient, triplets, active })
 }
 
-/// Settings of [`train`].
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct TripletOptions {
-    /// Output length `d'` (at most the embedding length).
-    pub out_dim: usize,
-    /// Margin `α`.
-    pub margin: f64,
-    /// Triplet selection.
-    pub mining: Mining,
-    /// People per batch (`P`).
-    pub people: usize,
-    /// Images per person per batch (`K`; fewer when a person has fewer).
-    pub images: usize,
-    /// Passes over the people.
-    pub epochs: usize,
-    /// Adam's learning rate.
-    pub learning_rate: f64,
-}
-
-impl Default for TripletOptions {
-    fn default() -> Self {
-        // Measured on LFW (facegate report-heads): larger steps or longer training overfit the
-        // few LFW identities and fall below plain cosine on held-out folds.
-        TripletOptions { out_dim: 128, margin: 0.2, mining: Mining::BatchHard, people: 64, images: 4, epochs: 40, learning_rate: 3e-5 }
-    }
-}
-
 /// Trains a projection on `data` (people with at least two vectors), starting from
-/// [`Projection::principal`]; returns it and the mean batch loss of each epoch.
-pub fn train(data: &Labelled, options: &TripletOptions, rng: &mut Rng) -> Result<(Projection, Vec<f64>)> {
-    let mut projection = Projection::principal(data, options.out_dim)?;
+/// [`principal`]; returns it and the mean batch loss of each epoch.
+pub fn train(data: &Labelled, options: &TripletOptions, rng: &mut impl Rng) -> Result<(Projection, Vec<f64>)> {
+    let mut projection = principal(data, options.out_dim)?;
     let mut people: Vec<Vec<usize>> = data.by_label().into_iter().filter(|v| v.len() >= 2).collect();
     if people.len() < 2 || options.people < 2 || options.images < 2 {
         return Err(Error::InvalidArgument("triplet training needs batches of ≥ 2 people with ≥ 2 images each".into()));
     }
-    let mut adam = Adam::new(projection.weights.len(), options.learning_rate);
+    let mut adam = Adam::new(projection.weights().len(), options.learning_rate);
     let mut losses = Vec::with_capacity(options.epochs);
     for _ in 0..options.epochs {
-        rng.shuffle(&mut people);
+        people.shuffle(rng);
         let (mut sum, mut batches) = (0.0, 0);
         for group in people.chunks_mut(options.people).filter(|g| g.len() >= 2) {
             let (mut batch, mut labels) = (Vec::new(), Vec::new());
             for (label, images) in group.iter_mut().enumerate() {
-                rng.shuffle(images);
+                images.shuffle(rng);
                 for &i in images.iter().take(options.images) {
                     batch.push(data.vector(i));
                     labels.push(label);
                 }
             }
             let step = batch_loss(&projection, &batch, &labels, options.margin, options.mining)?;
-            adam.update(&mut projection.weights, &step.gradient);
+            adam.update(projection.weights_mut(), &step.gradient);
             sum += step.loss;
             batches += 1;
         }
         losses.push(sum / batches.max(1) as f64);
     }
-    if !projection.weights.iter().all(|w| w.is_finite()) {
+    if !projection.weights().iter().all(|w| w.is_finite()) {
         return Err(Error::InvalidArgument("triplet training diverged (lower the learning rate)".into()));
     }
     Ok((projection, losses))

@@ -1,6 +1,7 @@
 //! `Camera`: a `getUserMedia` stream shown in a `<video>` element, and frames read from it.
 
-use super::error::{js_error, with_code, CAMERA};
+use super::error::camera_error;
+use crate::error::Error;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -43,12 +44,14 @@ impl Camera {
         video: HtmlVideoElement,
         #[wasm_bindgen(unchecked_param_type = "CameraOptions")] options: Option<js_sys::Object>,
     ) -> Result<Camera, JsValue> {
-        let opts: CameraOptions = super::options(options, &["facingMode", "width", "height", "deviceId"])?;
+        let opts: CameraOptions = super::options(options)?;
         let devices = web_sys::window()
-            .ok_or_else(|| js_error(CAMERA, "no window: the camera needs a page"))?
+            .ok_or_else(|| JsValue::from(Error::Camera("no window: the camera needs a page".into())))?
             .navigator()
             .media_devices()
-            .map_err(|_| js_error(CAMERA, "this browser has no camera API (a secure context is required)"))?;
+            .map_err(|_| {
+                JsValue::from(Error::Camera("this browser has no camera API (a secure context is required)".into()))
+            })?;
         let video_constraints = js_sys::Object::new();
         let set = |k: &str, v: JsValue| js_sys::Reflect::set(&video_constraints, &k.into(), &v);
         set("facingMode", opts.facing_mode.unwrap_or_else(|| "user".into()).into())?;
@@ -65,15 +68,15 @@ impl Camera {
         }
         let constraints = MediaStreamConstraints::new();
         constraints.set_video(&video_constraints);
-        let promise = devices.get_user_media_with_constraints(&constraints).map_err(with_code(CAMERA))?;
+        let promise = devices.get_user_media_with_constraints(&constraints).map_err(camera_error)?;
         let stream: MediaStream =
-            JsFuture::from(promise).await.map_err(with_code(CAMERA))?.dyn_into().map_err(with_code(CAMERA))?;
+            JsFuture::from(promise).await.map_err(camera_error)?.dyn_into().map_err(camera_error)?;
         video.set_muted(true);
         video.set_src_object(Some(&stream));
         let camera = Camera { video, stream };
-        if let Err(e) = JsFuture::from(camera.video.play().map_err(with_code(CAMERA))?).await {
+        if let Err(e) = JsFuture::from(camera.video.play().map_err(camera_error)?).await {
             camera.stop();
-            return Err(with_code(CAMERA)(e));
+            return Err(camera_error(e));
         }
         for _ in 0..200 {
             if camera.video.video_width() > 0 {
@@ -82,7 +85,7 @@ impl Camera {
             sleep(50).await;
         }
         camera.stop();
-        Err(js_error(CAMERA, "the camera delivered no frame within 10 s"))
+        Err(JsValue::from(Error::Camera("the camera delivered no frame within 10 s".into())))
     }
 
     /// The current frame as `ImageData` (a `FaceSource`).

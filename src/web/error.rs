@@ -1,24 +1,17 @@
-//! JavaScript `Error`s with a stable `code` property.
+//! JavaScript `Error`s with a stable `code` property: the core's [`ErrorCode`] strings, the one
+//! list of codes.
 
 use crate::error::Error;
 use wasm_bindgen::prelude::*;
 
-/// Codes that exist only in the browser layer.
-pub(crate) const STORAGE: &str = "STORAGE";
-pub(crate) const CAMERA: &str = "CAMERA";
-
-/// A JS `Error` named `FacegateError` whose `code` is one of the stable codes.
-pub(crate) fn js_error(code: &str, message: impl std::fmt::Display) -> JsValue {
-    let err = js_sys::Error::new(&message.to_string());
-    err.set_name("FacegateError");
-    // Setting a property on a fresh Error object cannot fail.
-    let _ = js_sys::Reflect::set(&err, &"code".into(), &code.into());
-    err.into()
-}
-
 impl From<Error> for JsValue {
+    /// A JS `Error` named `FacegateError` whose `code` is [`Error::code`].
     fn from(e: Error) -> Self {
-        js_error(e.code().as_str(), e)
+        let err = js_sys::Error::new(&e.to_string());
+        err.set_name("FacegateError");
+        // Setting a property on a fresh Error object cannot fail.
+        let _ = js_sys::Reflect::set(&err, &"code".into(), &e.code().as_str().into());
+        err.into()
     }
 }
 
@@ -33,7 +26,7 @@ pub(crate) fn describe(value: &JsValue) -> String {
     }
 }
 
-/// Maps any JS exception to a typed error with `code`.
-pub(crate) fn with_code(code: &'static str) -> impl Fn(JsValue) -> JsValue {
-    move |e| js_error(code, describe(&e))
+/// Maps a JS exception from the camera APIs to a `CAMERA` error.
+pub(crate) fn camera_error(e: JsValue) -> JsValue {
+    Error::Camera(describe(&e)).into()
 }

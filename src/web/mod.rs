@@ -9,64 +9,56 @@ mod source;
 mod store;
 
 pub use camera::Camera;
+pub use store::IndexedDbStore;
 
 use crate::detect::Face;
 use crate::embed::Embedding;
 use crate::error::Error;
-use crate::frame::Frame;
-use crate::gallery::{Gallery, Threshold};
+use crate::gallery::{Candidate, Gallery, ImportMode, Rule, Verification};
 use crate::geometry::Rect;
+use crate::head::Head;
 use crate::pipeline::{Pipeline, PipelineOptions, Selection};
-use error::js_error;
+use crate::store::MemoryStore;
+use crate::template::Enrollment;
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
-use store::{Record, Store, RECORD_FORMAT};
+use store::{IndexedDbStore, WebStore};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
 #[wasm_bindgen(typescript_custom_section)]
-const TS_TYPES: &'static str = r#"
-/** A face box in source pixels. */
-export interface Box { x: number; y: number; width: number; height: number }
-/** Options of `FaceVerifier.create`. */
-export interface CreateOptions {
-  /** IndexedDB database name (default "facegate"). */
-  dbName?: string;
-  /** Cosine-similarity threshold (default: the LFW FAR 1e-3 threshold). */
-  threshold?: number;
-  /** Smallest face width in pixels (default 40). */
-  minFace?: number;
-  /** Add the mirror image's embedding (default true). */
-  flip?: boolean;
-}
-/** Anything a frame can be read from. */
-export type FaceSource = HTMLVideoElement | HTMLCanvasElement | HTMLImageElement | ImageBitmap | ImageData | Uint8Array;
-export interface EnrollResult { id: string; shots: number; box: Box; score: number }
-export interface VerifyResult { isMatch: boolean; score: number; threshold: number; box: Box }
-export interface Candidate { id: string; score: number }
-export interface IdentifyOptions { topK?: number }
-/** Options of `Camera.start`. */
-export interface CameraOptions { facingMode?: "user" | "environment"; width?: number; height?: number; deviceId?: string }
-export interface DetectedFace { box: Box; score: number }
-export interface Enrollment { id: string; shots: number; createdAt: number; updatedAt: number }
-/** Stable codes on thrown errors (`err.code`). */
-export type ErrorCode = "NO_FACE" | "MULTIPLE_FACES" | "FACE_TOO_SMALL" | "INVALID_FRAME" | "UNKNOWN_ID"
-  | "STORAGE" | "MODEL_MISMATCH" | "CAMERA" | "MODEL" | "INVALID_ARGUMENT" | "INVALID_TEMPLATE";
-"#;
+const TS_TYPES: &'static str = include_str!("types.d.ts");
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
 struct CreateOptions {
+    storage: Option<StorageKind>,
     db_name: Option<String>,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    head: JsValue,
     threshold: Option<f32>,
     min_face: Option<u32>,
     flip: Option<bool>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq)]
+#[serde(rename_all = "lowercase")]
+enum StorageKind {
+    Indexeddb,
+    Memory,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
 struct IdentifyOptions {
     top_k: Option<usize>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ImportOptions {
+    mode: Option<ImportMode>,
 }
 
 #[derive(Serialize)]
@@ -79,11 +71,9 @@ struct EnrollResult<'a> {
 }
 
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 struct VerifyResult {
-    is_match: bool,
-    score: f32,
-    threshold: f32,
+    #[serde(flatten)]
+    verification: Verification,
     #[serde(rename = "box")]
     bbox: Rect,
 }
@@ -97,24 +87,69 @@ struct DetectedFace {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Enrollment<'a> {
+struct Listed<'a> {
     id: &'a str,
     shots: usize,
     created_at: f64,
     updated_at: f64,
 }
 
+impl<'a> From<&'a Enrollment> for Listed<'a> {
+    fn from(e: &'a Enrollment) -> Self {
+        Listed { id: e.id(), shots: e.shots().len(), created_at: e.created_at(), updated_at: e.updated_at() }
+    }
+}
+
+#[derive(Serialize)]
+struct RuleInfo<'a> {
+    name: &'a str,
+    threshold: f32,
+    provenance: String,
+}
+
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     value
-        .serialize(&serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true))
-        .map_err(|e| js_error("INVALID_ARGUMENT", e))
+        .serialize(
+            &serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true).serialize_missing_as_null(true),
+        )
+        .map_err(|e| Error::InvalidArgument(e.to_string()).into())
+}
+
+/// The field names serde declares for `T` (what `deserialize_struct` is told), so option keys
+/// are checked against the struct itself: serde-wasm-bindgen reads only the declared fields of
+/// an object, so `#[serde(deny_unknown_fields)]` never sees an extra key.
+fn declared_fields<T: for<'de> Deserialize<'de>>() -> &'static [&'static str] {
+    struct Fields(&'static [&'static str]);
+    impl<'de> serde::Deserializer<'de> for &mut Fields {
+        type Error = serde::de::value::Error;
+        fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(serde::de::Error::custom("not a struct"))
+        }
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            self.0 = fields;
+            Err(serde::de::Error::custom("fields recorded"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+            unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+        }
+    }
+    let mut fields = Fields(&[]);
+    let _ = T::deserialize(&mut fields);
+    fields.0
 }
 
 /// Reads an options object (`undefined`/`null` = defaults); unknown keys are refused, so a typo
 /// such as `dbname` fails loudly instead of silently using the default database.
-fn options<T: for<'de> Deserialize<'de> + Default>(value: Option<js_sys::Object>, known: &[&str]) -> Result<T, JsValue> {
+fn options<T: for<'de> Deserialize<'de> + Default>(value: Option<js_sys::Object>) -> Result<T, JsValue> {
     let Some(object) = value else { return Ok(T::default()) };
     let bad = |msg: String| -> JsValue { Error::InvalidArgument(format!("options: {msg}")).into() };
+    let known = declared_fields::<T>();
     for key in js_sys::Object::keys(&object).iter().filter_map(|k| k.as_string()) {
         if !known.contains(&key.as_str()) {
             return Err(bad(format!("unknown option {key:?} (known: {})", known.join(", "))));
@@ -123,7 +158,28 @@ fn options<T: for<'de> Deserialize<'de> + Default>(value: Option<js_sys::Object>
     serde_wasm_bindgen::from_value(object.into()).map_err(|e| bad(e.to_string()))
 }
 
-/// Face verification and identification against enrollments kept in IndexedDB.
+/// The rule named by the `head` option (and `threshold`).
+fn rule(head: &JsValue, threshold: Option<f32>, model_sha256: &str) -> Result<Rule, JsValue> {
+    let rule = if head.is_undefined() || head.as_string().as_deref() == Some("bundled") {
+        Rule::bundled()?
+    } else if head.as_string().as_deref() == Some("cosine") {
+        Rule::cosine()
+    } else if let Some(bytes) = head.dyn_ref::<js_sys::Uint8Array>() {
+        let text = String::from_utf8(bytes.to_vec())
+            .map_err(|_| Error::InvalidTemplate("head file: not UTF-8 JSON".into()))?;
+        Rule::head(Head::from_json(&text, model_sha256)?)
+    } else {
+        return Err(
+            Error::InvalidArgument("options: head must be \"bundled\", \"cosine\" or a Uint8Array".into()).into()
+        );
+    };
+    Ok(match threshold {
+        Some(t) => rule.with_threshold(t)?,
+        None => rule,
+    })
+}
+
+/// Face verification and identification against enrollments kept in IndexedDB (or memory).
 #[wasm_bindgen]
 pub struct FaceVerifier {
     inner: Rc<Inner>,
@@ -131,50 +187,44 @@ pub struct FaceVerifier {
 
 struct Inner {
     pipeline: Pipeline,
-    store: Store,
-    threshold: Threshold,
+    gallery: Gallery<WebStore>,
 }
 
 impl Inner {
     /// Reads the source now (before any await) and finds exactly one face in it.
     fn one_face(&self, source: &JsValue) -> Result<(Face, Embedding), JsValue> {
-        let frame: Frame = source::frame_from(source)?;
+        let frame = source::frame_from(source)?;
         let d = self.pipeline.describe(&frame, Selection::Single)?;
         Ok((d.face, d.embedding))
-    }
-
-    /// A gallery of the given records, refusing records of another model.
-    fn gallery(&self, records: &[Record]) -> Result<Gallery, JsValue> {
-        let mut gallery = Gallery::new(self.pipeline.model_sha256(), self.threshold);
-        for r in records {
-            if r.model_sha256 != self.pipeline.model_sha256() {
-                return Err(Error::ModelMismatch { expected: self.pipeline.model_sha256().into(), found: r.model_sha256.clone() }.into());
-            }
-            gallery.enroll(&r.id, r.shots.iter().cloned())?;
-        }
-        Ok(gallery)
     }
 }
 
 #[wasm_bindgen]
 impl FaceVerifier {
-    /// Loads the bundled models and opens (or creates) the IndexedDB store.
+    /// Loads the bundled models and opens (or creates) the store.
     pub async fn create(
         #[wasm_bindgen(unchecked_param_type = "CreateOptions")] options: Option<js_sys::Object>,
     ) -> Result<FaceVerifier, JsValue> {
-        let opts: CreateOptions = self::options(options, &["dbName", "threshold", "minFace", "flip"])?;
-        let threshold = match opts.threshold {
-            Some(t) => Threshold::custom(t)?,
-            None => Threshold::DEFAULT,
-        };
+        console_error_panic_hook::set_once();
+        let opts: CreateOptions = self::options(options)?;
         let defaults = PipelineOptions::default();
         let pipeline = Pipeline::with_options(PipelineOptions {
             min_face: opts.min_face.unwrap_or(defaults.min_face),
             flip: opts.flip.unwrap_or(defaults.flip),
             ..defaults
         })?;
-        let store = Store::open(opts.db_name.as_deref().unwrap_or("facegate")).await?;
-        Ok(FaceVerifier { inner: Rc::new(Inner { pipeline, store, threshold }) })
+        let rule = rule(&opts.head, opts.threshold, pipeline.model_sha256())?;
+        let store = match opts.storage.unwrap_or(StorageKind::Indexeddb) {
+            StorageKind::Memory if opts.db_name.is_some() => {
+                return Err(Error::InvalidArgument("options: dbName needs storage \"indexeddb\"".into()).into())
+            }
+            StorageKind::Memory => WebStore::Memory(MemoryStore::new()),
+            StorageKind::Indexeddb => {
+                WebStore::IndexedDb(IndexedDbStore::open(opts.db_name.as_deref().unwrap_or("facegate")).await?)
+            }
+        };
+        let gallery = Gallery::new(store, pipeline.model_sha256(), rule)?;
+        Ok(FaceVerifier { inner: Rc::new(Inner { pipeline, gallery }) })
     }
 
     /// SHA-256 of the embedding model that templates are bound to.
@@ -183,61 +233,58 @@ impl FaceVerifier {
         self.inner.pipeline.model_sha256().to_owned()
     }
 
-    /// The cosine-similarity decision threshold.
+    /// The decision threshold (a probability with a head, a cosine similarity with "cosine").
     #[wasm_bindgen(getter)]
     pub fn threshold(&self) -> f32 {
-        self.inner.threshold.cosine
+        self.inner.gallery.rule().threshold()
+    }
+
+    /// The rule deciding verify and identify: its name, threshold and where the threshold
+    /// comes from.
+    #[wasm_bindgen(getter, unchecked_return_type = "RuleInfo")]
+    pub fn rule(&self) -> Result<JsValue, JsValue> {
+        let rule = self.inner.gallery.rule();
+        to_js(&RuleInfo { name: rule.name(), threshold: rule.threshold(), provenance: rule.provenance() })
     }
 
     /// Adds one shot of `id` (exactly one face must be visible); several calls add shots.
     #[wasm_bindgen(unchecked_return_type = "Promise<EnrollResult>")]
-    pub fn enroll(&self, id: String, #[wasm_bindgen(unchecked_param_type = "FaceSource")] source: JsValue) -> js_sys::Promise {
+    pub fn enroll(
+        &self,
+        id: String,
+        #[wasm_bindgen(unchecked_param_type = "FaceSource")] source: JsValue,
+    ) -> js_sys::Promise {
         let inner = self.inner.clone();
         let described = inner.one_face(&source);
         future_to_promise(async move {
             let (face, embedding) = described?;
-            if id.trim().is_empty() {
-                return Err(Error::InvalidArgument("an identity needs a non-empty id".into()).into());
-            }
-            let sha = inner.pipeline.model_sha256().to_owned();
-            let now = js_sys::Date::now();
-            let record = inner
-                .store
-                .update(&id, |old| {
-                    let mut record = old.unwrap_or_else(|| Record {
-                        id: id.clone(),
-                        format: RECORD_FORMAT,
-                        model_sha256: sha.clone(),
-                        shots: Vec::new(),
-                        created_at: now,
-                        updated_at: now,
-                    });
-                    if record.model_sha256 != sha {
-                        return Err(Error::ModelMismatch { expected: sha.clone(), found: record.model_sha256 }.into());
-                    }
-                    record.shots.push(embedding);
-                    record.updated_at = now;
-                    Ok(record)
-                })
-                .await?;
-            to_js(&EnrollResult { id: &record.id, shots: record.shots.len(), bbox: face.bbox, score: face.score })
+            let enrollment = inner.gallery.enroll(&id, vec![embedding]).await?;
+            to_js(&EnrollResult {
+                id: enrollment.id(),
+                shots: enrollment.shots().len(),
+                bbox: face.bbox,
+                score: face.score,
+            })
         })
     }
 
     /// Is the one face in `source` the person enrolled as `id`?
     #[wasm_bindgen(unchecked_return_type = "Promise<VerifyResult>")]
-    pub fn verify(&self, id: String, #[wasm_bindgen(unchecked_param_type = "FaceSource")] source: JsValue) -> js_sys::Promise {
+    pub fn verify(
+        &self,
+        id: String,
+        #[wasm_bindgen(unchecked_param_type = "FaceSource")] source: JsValue,
+    ) -> js_sys::Promise {
         let inner = self.inner.clone();
         let described = inner.one_face(&source);
         future_to_promise(async move {
             let (face, embedding) = described?;
-            let record = inner.store.get(&id).await?.ok_or_else(|| Error::UnknownIdentity(id.clone()))?;
-            let v = inner.gallery(&[record])?.verify(&id, &embedding)?;
-            to_js(&VerifyResult { is_match: v.is_match, score: v.score, threshold: v.threshold, bbox: face.bbox })
+            let verification = inner.gallery.verify(&id, &embedding).await?;
+            to_js(&VerifyResult { verification, bbox: face.bbox })
         })
     }
 
-    /// Enrolled identities passing the threshold for the face in `source`, best first (`[]`:
+    /// Enrolled identities the rule accepts for the face in `source`, best first (`[]`:
     /// unknown).
     #[wasm_bindgen(unchecked_return_type = "Promise<Candidate[]>")]
     pub fn identify(
@@ -247,11 +294,11 @@ impl FaceVerifier {
     ) -> js_sys::Promise {
         let inner = self.inner.clone();
         let described = inner.one_face(&source);
+        let opts = self::options::<IdentifyOptions>(options);
         future_to_promise(async move {
             let (_, embedding) = described?;
-            let opts: IdentifyOptions = self::options(options, &["topK"])?;
-            let records = inner.store.all().await?;
-            to_js(&inner.gallery(&records)?.identify(&embedding, opts.top_k.unwrap_or(1))?)
+            let ranked: Vec<Candidate> = inner.gallery.identify(&embedding, opts?.top_k.unwrap_or(1)).await?;
+            to_js(&ranked)
         })
     }
 
@@ -260,12 +307,8 @@ impl FaceVerifier {
     pub fn list(&self) -> js_sys::Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
-            let records = inner.store.all().await?;
-            let list: Vec<Enrollment> = records
-                .iter()
-                .map(|r| Enrollment { id: &r.id, shots: r.shots.len(), created_at: r.created_at, updated_at: r.updated_at })
-                .collect();
-            to_js(&list)
+            let all = inner.gallery.list().await?;
+            to_js(&all.iter().map(Listed::from).collect::<Vec<_>>())
         })
     }
 
@@ -273,7 +316,7 @@ impl FaceVerifier {
     #[wasm_bindgen(unchecked_return_type = "Promise<boolean>")]
     pub fn remove(&self, id: String) -> js_sys::Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move { Ok(inner.store.remove(&id).await?.into()) })
+        future_to_promise(async move { Ok(inner.gallery.remove(&id).await?.into()) })
     }
 
     /// Deletes every enrollment.
@@ -281,21 +324,54 @@ impl FaceVerifier {
     pub fn clear(&self) -> js_sys::Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
-            inner.store.clear().await?;
+            inner.gallery.clear().await?;
             Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Every enrollment as bytes of the versioned gallery format (JSON; embeddings and the
+    /// model's SHA-256, never images), for `importEnrollments` or `facegate` on the command line.
+    #[wasm_bindgen(js_name = exportEnrollments, unchecked_return_type = "Promise<Uint8Array>")]
+    pub fn export_enrollments(&self) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move { Ok(js_sys::Uint8Array::from(inner.gallery.export().await?.as_slice()).into()) })
+    }
+
+    /// Adds the enrollments of an export (`mode: "merge"`, the default: an imported id replaces
+    /// the same id) or replaces all (`"replace"`); refuses another model's export
+    /// (`MODEL_MISMATCH`) and damaged bytes (`INVALID_TEMPLATE`) before writing anything.
+    /// Resolves to the number imported.
+    #[wasm_bindgen(js_name = importEnrollments, unchecked_return_type = "Promise<number>")]
+    pub fn import_enrollments(
+        &self,
+        bytes: js_sys::Uint8Array,
+        #[wasm_bindgen(unchecked_param_type = "ImportOptions")] options: Option<js_sys::Object>,
+    ) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        let bytes = bytes.to_vec();
+        let opts = self::options::<ImportOptions>(options);
+        future_to_promise(async move {
+            let mode = opts?.mode.unwrap_or(ImportMode::Merge);
+            Ok((inner.gallery.import(&bytes, mode).await? as f64).into())
         })
     }
 
     /// Every face in `source` (no minimum-size filter), best score first: for live previews.
     #[wasm_bindgen(unchecked_return_type = "DetectedFace[]")]
-    pub fn detect(&self, #[wasm_bindgen(unchecked_param_type = "FaceSource")] source: JsValue) -> Result<JsValue, JsValue> {
+    pub fn detect(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "FaceSource")] source: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let frame = source::frame_from(&source)?;
         let faces = self.inner.pipeline.faces(&frame)?;
         to_js(&faces.iter().map(|f| DetectedFace { bbox: f.bbox, score: f.score }).collect::<Vec<_>>())
     }
 
     /// The unit-length embedding of the one face in `source`.
-    pub fn embed(&self, #[wasm_bindgen(unchecked_param_type = "FaceSource")] source: JsValue) -> Result<js_sys::Float32Array, JsValue> {
+    pub fn embed(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "FaceSource")] source: JsValue,
+    ) -> Result<js_sys::Float32Array, JsValue> {
         let (_, embedding) = self.inner.one_face(&source)?;
         Ok(js_sys::Float32Array::from(embedding.as_slice()))
     }

@@ -57,10 +57,8 @@ pub(crate) fn snapshot(source: &JsValue) -> Result<ImageData, JsValue> {
 /// Draws a drawable source on an offscreen canvas of its size and reads the pixels back.
 fn draw(source: &JsValue, width: u32, height: u32) -> Result<ImageData, JsValue> {
     let canvas = OffscreenCanvas::new(width, height)?;
-    let ctx: OffscreenCanvasRenderingContext2d = canvas
-        .get_context("2d")?
-        .ok_or_else(|| JsValue::from_str("no 2d context"))?
-        .dyn_into()?;
+    let ctx: OffscreenCanvasRenderingContext2d =
+        canvas.get_context("2d")?.ok_or_else(|| JsValue::from_str("no 2d context"))?.dyn_into()?;
     if let Some(v) = source.dyn_ref::<HtmlVideoElement>() {
         ctx.draw_image_with_html_video_element(v, 0.0, 0.0)?;
     } else if let Some(c) = source.dyn_ref::<HtmlCanvasElement>() {

@@ -1,115 +1,152 @@
-//! Enrollments in IndexedDB (through `rexie`): one object store of template records keyed by id.
-//! Every write is one read-write transaction, so an interrupted enroll leaves the previous record.
+//! The browser's [`Store`]s: IndexedDB (through `rexie`), one object store of enrollment records
+//! keyed by id, each write one read-write transaction whose outcome is checked (an aborted
+//! transaction is a `STORAGE` error, never a success); or memory only.
 
-use super::error::{js_error, STORAGE};
-use crate::embed::Embedding;
-use rexie::{ObjectStore, Rexie, TransactionMode};
-use serde::{Deserialize, Serialize};
+use crate::error::{Error, Result};
+use crate::store::{MemoryStore, Store};
+use crate::template::Enrollment;
+use rexie::{ObjectStore, Rexie, TransactionMode, TransactionResult};
+use serde::Serialize;
 use wasm_bindgen::JsValue;
 
-/// Object store holding the templates.
+/// Object store holding the enrollments.
 const TEMPLATES: &str = "templates";
 /// IndexedDB schema version. Version 1 creates `templates` (key path `id`); a later version adds
 /// its stores and indexes in the builder and keeps this one, so existing records survive.
 const DB_VERSION: u32 = 1;
-/// Version of a record's own layout.
-pub(crate) const RECORD_FORMAT: u32 = 1;
 
-/// One enrolled identity as stored: embeddings only, never images.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Record {
-    pub id: String,
-    pub format: u32,
-    pub model_sha256: String,
-    pub shots: Vec<Embedding>,
-    /// Milliseconds since the epoch.
-    pub created_at: f64,
-    pub updated_at: f64,
+fn storage(e: impl std::fmt::Debug) -> Error {
+    Error::Storage(format!("IndexedDB: {e:?}"))
 }
 
-fn storage(e: impl std::fmt::Debug) -> JsValue {
-    js_error(STORAGE, format!("IndexedDB: {e:?}"))
+fn to_js(enrollment: &Enrollment) -> Result<JsValue> {
+    enrollment.serialize(&serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true)).map_err(storage)
 }
 
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    value.serialize(&serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true)).map_err(storage)
+fn from_js(value: JsValue) -> Result<Enrollment> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| Error::InvalidTemplate(format!("stored record: {e}")))
 }
 
-fn from_js(value: JsValue) -> Result<Record, JsValue> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| js_error(STORAGE, format!("unreadable template record: {e}")))
+/// Waits for the transaction's end: `Ok` only when it committed.
+async fn committed(tx: rexie::Transaction) -> Result<()> {
+    match tx.done().await.map_err(storage)? {
+        TransactionResult::Committed => Ok(()),
+        TransactionResult::Aborted => {
+            Err(Error::Storage("IndexedDB: the transaction was aborted; nothing was written".into()))
+        }
+    }
 }
 
-/// An open IndexedDB database.
-pub(crate) struct Store {
+/// Enrollments in an IndexedDB database (the browser's persistent [`Store`]).
+pub struct IndexedDbStore {
     db: Rexie,
 }
 
-impl Store {
-    /// Opens (creating or upgrading) the database `name`.
-    pub async fn open(name: &str) -> Result<Store, JsValue> {
+impl IndexedDbStore {
+    /// Opens (creating or upgrading) the database `name`; `STORAGE` when it cannot be opened
+    /// (for example when it has a newer schema version).
+    pub async fn open(name: &str) -> Result<IndexedDbStore> {
         let db = Rexie::builder(name)
             .version(DB_VERSION)
             .add_object_store(ObjectStore::new(TEMPLATES).key_path("id"))
             .build()
             .await
             .map_err(storage)?;
-        Ok(Store { db })
+        Ok(IndexedDbStore { db })
     }
 
-    /// Every record.
-    pub async fn all(&self) -> Result<Vec<Record>, JsValue> {
-        let tx = self.db.transaction(&[TEMPLATES], TransactionMode::ReadOnly).map_err(storage)?;
-        let values = tx.store(TEMPLATES).map_err(storage)?.get_all(None, None).await.map_err(storage)?;
-        tx.done().await.map_err(storage)?;
+    fn transaction(&self, mode: TransactionMode) -> Result<(rexie::Transaction, rexie::Store)> {
+        let tx = self.db.transaction(&[TEMPLATES], mode).map_err(storage)?;
+        let store = tx.store(TEMPLATES).map_err(storage)?;
+        Ok((tx, store))
+    }
+}
+
+impl Store for IndexedDbStore {
+    async fn load(&self) -> Result<Vec<Enrollment>> {
+        let (tx, store) = self.transaction(TransactionMode::ReadOnly)?;
+        let values = store.get_all(None, None).await.map_err(storage)?;
+        committed(tx).await?;
         values.into_iter().map(from_js).collect()
     }
 
-    /// The record of `id`, if any.
-    pub async fn get(&self, id: &str) -> Result<Option<Record>, JsValue> {
-        let tx = self.db.transaction(&[TEMPLATES], TransactionMode::ReadOnly).map_err(storage)?;
-        let value = tx.store(TEMPLATES).map_err(storage)?.get(id.into()).await.map_err(storage)?;
-        tx.done().await.map_err(storage)?;
+    async fn get(&self, id: &str) -> Result<Option<Enrollment>> {
+        let (tx, store) = self.transaction(TransactionMode::ReadOnly)?;
+        let value = store.get(id.into()).await.map_err(storage)?;
+        committed(tx).await?;
         value.map(from_js).transpose()
     }
 
-    /// Reads the record of `id`, lets `change` compute the new one, and writes it, all in one
-    /// read-write transaction (aborted if `change` fails).
-    pub async fn update(
-        &self,
-        id: &str,
-        change: impl FnOnce(Option<Record>) -> Result<Record, JsValue>,
-    ) -> Result<Record, JsValue> {
-        let tx = self.db.transaction(&[TEMPLATES], TransactionMode::ReadWrite).map_err(storage)?;
-        let store = tx.store(TEMPLATES).map_err(storage)?;
-        let old = store.get(id.into()).await.map_err(storage)?.map(from_js).transpose()?;
-        let new = match change(old) {
-            Ok(record) => record,
-            Err(e) => {
-                let _ = tx.abort().await;
-                return Err(e);
-            }
-        };
-        store.put(&to_js(&new)?, None).await.map_err(storage)?;
-        tx.done().await.map_err(storage)?;
-        Ok(new)
+    async fn put(&self, enrollment: &Enrollment) -> Result<()> {
+        self.put_all(std::slice::from_ref(enrollment), false).await
     }
 
-    /// Deletes `id`; `false` when it was not there.
-    pub async fn remove(&self, id: &str) -> Result<bool, JsValue> {
-        let tx = self.db.transaction(&[TEMPLATES], TransactionMode::ReadWrite).map_err(storage)?;
-        let store = tx.store(TEMPLATES).map_err(storage)?;
+    async fn remove(&self, id: &str) -> Result<bool> {
+        let (tx, store) = self.transaction(TransactionMode::ReadWrite)?;
         let existed = store.key_exists(id.into()).await.map_err(storage)?;
         store.delete(id.into()).await.map_err(storage)?;
-        tx.done().await.map_err(storage)?;
+        committed(tx).await?;
         Ok(existed)
     }
 
-    /// Deletes every record.
-    pub async fn clear(&self) -> Result<(), JsValue> {
-        let tx = self.db.transaction(&[TEMPLATES], TransactionMode::ReadWrite).map_err(storage)?;
-        tx.store(TEMPLATES).map_err(storage)?.clear().await.map_err(storage)?;
-        tx.done().await.map_err(storage)?;
-        Ok(())
+    async fn clear(&self) -> Result<()> {
+        self.put_all(&[], true).await
+    }
+
+    async fn put_all(&self, enrollments: &[Enrollment], replace: bool) -> Result<()> {
+        let values = enrollments.iter().map(to_js).collect::<Result<Vec<_>>>()?;
+        let (tx, store) = self.transaction(TransactionMode::ReadWrite)?;
+        if replace {
+            store.clear().await.map_err(storage)?;
+        }
+        for value in &values {
+            store.put(value, None).await.map_err(storage)?;
+        }
+        committed(tx).await
+    }
+}
+
+/// The store a `FaceVerifier` was created with (`storage: "indexeddb" | "memory"`).
+pub(crate) enum WebStore {
+    IndexedDb(IndexedDbStore),
+    Memory(MemoryStore),
+}
+
+impl Store for WebStore {
+    async fn load(&self) -> Result<Vec<Enrollment>> {
+        match self {
+            WebStore::IndexedDb(s) => s.load().await,
+            WebStore::Memory(s) => s.load().await,
+        }
+    }
+    async fn get(&self, id: &str) -> Result<Option<Enrollment>> {
+        match self {
+            WebStore::IndexedDb(s) => s.get(id).await,
+            WebStore::Memory(s) => s.get(id).await,
+        }
+    }
+    async fn put(&self, enrollment: &Enrollment) -> Result<()> {
+        match self {
+            WebStore::IndexedDb(s) => s.put(enrollment).await,
+            WebStore::Memory(s) => s.put(enrollment).await,
+        }
+    }
+    async fn remove(&self, id: &str) -> Result<bool> {
+        match self {
+            WebStore::IndexedDb(s) => s.remove(id).await,
+            WebStore::Memory(s) => s.remove(id).await,
+        }
+    }
+    async fn clear(&self) -> Result<()> {
+        match self {
+            WebStore::IndexedDb(s) => s.clear().await,
+            WebStore::Memory(s) => s.clear().await,
+        }
+    }
+    async fn put_all(&self, enrollments: &[Enrollment], replace: bool) -> Result<()> {
+        match self {
+            WebStore::IndexedDb(s) => s.put_all(enrollments, replace).await,
+            WebStore::Memory(s) => s.put_all(enrollments, replace).await,
+        }
     }
 }

@@ -3,9 +3,9 @@
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use facegate::learn::triplet::{Mining, TripletOptions};
-use facegate::learn::{Head, HeadKind, TrainOptions};
-use facegate::{Gallery, LandmarkSource, Pipeline, PipelineOptions, Selection, Threshold};
+use facegate::head::{Head, HeadKind, Mining, TripletOptions};
+use facegate::learn::TrainOptions;
+use facegate::{FileStore, Gallery, LandmarkSource, Pipeline, PipelineOptions, Rule, Selection};
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -55,25 +55,20 @@ impl PipelineArgs {
 /// A gallery file (`--gallery`).
 #[derive(Args, Clone)]
 pub struct GalleryArg {
-    /// Gallery file (JSON).
+    /// Gallery file (JSON, created by the first enroll).
     #[arg(long)]
     gallery: PathBuf,
 }
 
 impl GalleryArg {
-    /// The gallery in the file, or an empty one with the default threshold when there is no
-    /// file yet.
-    pub fn load(&self, pipeline: &Pipeline) -> Result<Gallery> {
-        let path = &self.gallery;
-        if !path.exists() {
-            return Ok(Gallery::new(pipeline.model_sha256(), Threshold::DEFAULT));
-        }
-        let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
-        Gallery::from_json(&text, pipeline.model_sha256()).with_context(|| path.display().to_string())
+    /// The gallery kept in the file, deciding by `rule`.
+    pub fn open(&self, pipeline: &Pipeline, rule: Rule) -> Result<Gallery<FileStore>> {
+        Ok(Gallery::new(FileStore::new(&self.gallery), pipeline.model_sha256(), rule)?)
     }
 
-    pub fn save(&self, gallery: &Gallery) -> Result<()> {
-        std::fs::write(&self.gallery, gallery.to_json()).with_context(|| self.gallery.display().to_string())
+    /// The file's path, for messages.
+    pub fn path(&self) -> &Path {
+        &self.gallery
     }
 }
 
@@ -110,13 +105,20 @@ pub struct HeadArg {
 }
 
 impl HeadArg {
-    /// The head to decide by (`None`: cosine), checked against the pipeline's model.
-    pub fn head(&self, pipeline: &Pipeline) -> Result<Option<Head>> {
-        match &self.choice {
-            HeadChoice::Bundled => Head::bundled().context("the bundled head").map(Some),
-            HeadChoice::Cosine => Ok(None),
-            HeadChoice::File(path) => read_head(path, pipeline.model_sha256()).map(Some),
-        }
+    /// The decision rule, checked against the pipeline's model.
+    pub fn rule(&self, pipeline: &Pipeline) -> Result<Rule> {
+        self.choice.rule(pipeline)
+    }
+}
+
+impl HeadChoice {
+    /// The decision rule, checked against the pipeline's model.
+    pub fn rule(&self, pipeline: &Pipeline) -> Result<Rule> {
+        Ok(match self {
+            HeadChoice::Bundled => Rule::bundled().context("the bundled head")?,
+            HeadChoice::Cosine => Rule::cosine(),
+            HeadChoice::File(path) => Rule::head(read_head(path, pipeline.model_sha256())?),
+        })
     }
 }
 
@@ -124,11 +126,6 @@ impl HeadArg {
 pub fn read_head(path: &Path, sha: &str) -> Result<Head> {
     let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
     Head::from_json(&text, sha).with_context(|| path.display().to_string())
-}
-
-/// The name of a decision rule: `cosine` or the head's kind (`logistic-chi2`, ...).
-pub fn rule(head: Option<&Head>) -> String {
-    head.map_or_else(|| "cosine".to_string(), |h| h.kind().to_string())
 }
 
 /// Training settings shared by train-head and report-heads.

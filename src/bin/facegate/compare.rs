@@ -1,10 +1,11 @@
 //! `facegate compare`: are the faces in two photos the same person?
 
-use crate::args::{rule, HeadArg, PipelineArgs};
+use crate::args::{HeadArg, PipelineArgs};
 use crate::images::describe;
 use anyhow::Result;
 use clap::Args;
-use facegate::{Gallery, Threshold};
+use facegate::{Gallery, MemoryStore};
+use pollster::block_on;
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -27,14 +28,12 @@ pub struct CompareArgs {
 /// second verified against it.
 pub fn run(args: CompareArgs) -> Result<()> {
     let pipeline = args.opts.pipeline()?;
-    let head = args.head.head(&pipeline)?;
+    let gallery = Gallery::new(MemoryStore::new(), pipeline.model_sha256(), args.head.rule(&pipeline)?)?;
     let a = describe(&pipeline, &args.img1, args.opts.selection())?;
     let b = describe(&pipeline, &args.img2, args.opts.selection())?;
-    let rule = rule(head.as_ref());
-    let mut gallery = Gallery::new(pipeline.model_sha256(), Threshold::DEFAULT);
-    gallery.set_head(head)?;
-    gallery.enroll("img1", [a.embedding.clone()])?;
-    let v = gallery.verify("img1", &b.embedding)?;
+    block_on(gallery.enroll("img1", vec![a.embedding.clone()]))?;
+    let v = block_on(gallery.verify("img1", &b.embedding))?;
+    let rule = v.rule;
     if args.json {
         let out = json!({"same": v.is_match, "score": v.score, "probability": v.probability,
             "threshold": v.threshold, "rule": rule, "box1": a.face.bbox, "box2": b.face.bbox});

@@ -2,8 +2,10 @@
 
 use crate::args::{GalleryArg, PipelineArgs};
 use crate::images::describe;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Args;
+use facegate::Rule;
+use pollster::block_on;
 use std::path::PathBuf;
 
 #[derive(Args)]
@@ -22,11 +24,13 @@ pub struct EnrollArgs {
 
 pub fn run(args: EnrollArgs) -> Result<()> {
     let pipeline = args.opts.pipeline()?;
-    let mut gallery = args.gallery.load(&pipeline)?;
+    // Enrolling decides nothing, so the rule is irrelevant here.
+    let gallery = args.gallery.open(&pipeline, Rule::cosine())?;
     let shots = args.images.iter().map(|p| describe(&pipeline, p, args.opts.selection()).map(|d| d.embedding));
     let shots = shots.collect::<Result<Vec<_>>>()?;
-    let total = gallery.enroll(&args.id, shots)?;
-    args.gallery.save(&gallery)?;
-    println!("enrolled {:?}: {total} shot(s); gallery has {} identities", args.id, gallery.len());
+    let path = args.gallery.path().display().to_string();
+    let enrollment = block_on(gallery.enroll(&args.id, shots)).context(path.clone())?;
+    let people = block_on(gallery.list()).context(path)?.len();
+    println!("enrolled {:?}: {} shot(s); gallery has {people} identities", args.id, enrollment.shots().len());
     Ok(())
 }

@@ -1,11 +1,12 @@
 //! `facegate eval-lfw`: the LFW View 2 protocol over the full pipeline, on every core.
 
-use crate::args::{read_head, PipelineArgs};
+use crate::args::{HeadChoice, PipelineArgs};
 use crate::lfw::{embed_all, fold_count, read_pairs, Outcome};
 use crate::parallel::threads;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use facegate::eval::{self, LfwImage, Scored};
+use facegate::Rule;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -31,9 +32,10 @@ pub struct EvalArgs {
     /// Write the ROC curve as SVG.
     #[arg(long)]
     roc: Option<PathBuf>,
-    /// Score pairs with this head's p(same) (see train-head) instead of the cosine.
-    #[arg(long)]
-    head: Option<PathBuf>,
+    /// Decision rule the pairs are scored by, exactly as a gallery decides: `cosine` (default:
+    /// the embedding's own accuracy), `bundled` (the browser's default head) or a head file.
+    #[arg(long, value_name = "cosine|bundled|FILE", default_value = "cosine")]
+    head: HeadChoice,
     #[command(flatten)]
     opts: PipelineArgs,
 }
@@ -68,7 +70,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
         pairs.iter().flat_map(|p| [p.a.clone(), p.b.clone()]).collect::<BTreeSet<_>>().into_iter().collect();
     let threads = threads(args.threads);
     let pipeline = args.opts.pipeline()?;
-    let head = args.head.as_ref().map(|path| read_head(path, pipeline.model_sha256())).transpose()?;
+    let rule = args.head.rule(&pipeline)?;
     let started = Instant::now();
     let paths: Vec<PathBuf> = images.iter().map(|i| i.path(&args.lfw)).collect();
     let outcomes = embed_all(&pipeline, &paths, threads)?;
@@ -79,16 +81,17 @@ pub fn run(args: EvalArgs) -> Result<()> {
         .iter()
         .map(|p| {
             let score = match (&by_image[&p.a].0, &by_image[&p.b].0) {
-                (Some(a), Some(b)) => match &head {
-                    Some(h) => h.probability(a, b)? as f32,
-                    None => a.cosine(b),
-                },
+                // The gallery's rule: `a` enrolled, `b` the probe.
+                (Some(a), Some(b)) => rule.decide(a, b)?.value(),
                 _ => -1.0, // no face: counted as "different"
             };
             Ok(Scored { score, same: p.same, fold: p.fold })
         })
         .collect::<Result<_>>()?;
-    let scoring = head.as_ref().map_or("cosine".to_string(), |h| format!("p(same) of the {} head", h.kind()));
+    let scoring = match &rule {
+        Rule::Cosine(_) => "cosine".to_string(),
+        Rule::Head { head, .. } => format!("p(same) of the {} head", head.kind()),
+    };
     let folds = eval::k_fold(&scored, &test_folds);
     let accuracies: Vec<f64> = folds.iter().map(|f| f.accuracy).collect();
     let (accuracy, accuracy_std) = eval::mean_std(&accuracies);

@@ -1,9 +1,11 @@
 //! `facegate identify`: which enrolled person is in a photo, if anyone?
 
-use crate::args::{rule, GalleryArg, HeadArg, PipelineArgs};
+use crate::args::{GalleryArg, HeadArg, PipelineArgs};
 use crate::images::describe;
 use anyhow::Result;
 use clap::Args;
+use facegate::Rule;
+use pollster::block_on;
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -27,22 +29,23 @@ pub struct IdentifyArgs {
 
 pub fn run(args: IdentifyArgs) -> Result<()> {
     let pipeline = args.opts.pipeline()?;
-    let mut gallery = args.gallery.load(&pipeline)?;
-    gallery.set_head(args.head.head(&pipeline)?)?;
+    let gallery = args.gallery.open(&pipeline, args.head.rule(&pipeline)?)?;
     let probe = describe(&pipeline, &args.image, args.opts.selection())?;
-    let ranked = gallery.identify(&probe.embedding, args.top)?;
-    let rule = rule(gallery.head());
-    let threshold = gallery.head().map_or(gallery.threshold().cosine, |h| h.operating_point().probability);
+    let ranked = block_on(gallery.identify(&probe.embedding, args.top))?;
+    let (rule, threshold) = (gallery.rule().name(), gallery.rule().threshold());
     if args.json {
         println!("{}", json!({"candidates": ranked, "threshold": threshold, "rule": rule, "box": probe.face.bbox}));
     } else if ranked.is_empty() {
-        match gallery.head() {
-            Some(_) => println!("unknown: nobody passes p(same) >= {threshold:.4} ({rule} head)"),
-            None => println!("unknown: nobody passes the cosine threshold {threshold:.4}"),
+        match gallery.rule() {
+            Rule::Head { .. } => println!("unknown: nobody passes p(same) >= {threshold:.4} ({rule} head)"),
+            Rule::Cosine(_) => println!("unknown: nobody passes the cosine threshold {threshold:.4}"),
         }
     } else {
         for c in ranked {
-            println!("{}\t{:.4}", c.id, c.score);
+            match c.probability {
+                Some(p) => println!("{}\tp(same) {p:.4}\tcosine {:.4}", c.id, c.score),
+                None => println!("{}\tcosine {:.4}", c.id, c.score),
+            }
         }
     }
     Ok(())

@@ -5,7 +5,8 @@ use crate::lfw::{fold_count, fold_people, folder_name, load_faces, read_pairs, D
 use anyhow::{ensure, Context, Result};
 use clap::Args;
 use facegate::learn::dataset::Labelled;
-use facegate::learn::{train_head, HeadKind};
+use facegate::learn::train_head;
+use facegate::HeadKind;
 use facegate::Pipeline;
 use std::collections::BTreeSet;
 use std::path::PathBuf;

@@ -1,11 +1,18 @@
-//! A trained head and its file: one small, versioned JSON document bound to the SHA-256 of the
-//! backbone whose embeddings it was trained on.
+//! Scoring with a trained head: `p(same person) = σ(wᵀφ(f1, f2) + b)`, optionally after a
+//! learned projection, and the head's file: one small, versioned JSON document bound to the
+//! SHA-256 of the backbone whose embeddings it was trained on. Training lives in `learn`
+//! (feature `learn`, never in the wasm build).
+
+mod features;
+mod projection;
+mod training;
+
+pub use features::Features;
+pub use projection::Projection;
+pub use training::{Mining, TrainingSummary, TripletOptions};
 
 use crate::embed::Embedding;
 use crate::error::{Error, Result};
-use crate::learn::features::Features;
-use crate::learn::logistic::sigmoid;
-use crate::learn::triplet::{Projection, TripletOptions};
 use crate::model::{bundled, sha256_hex};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -19,6 +26,21 @@ pub const VERSION: u32 = 1;
 /// The default head, `model/head-default.json`: logistic on χ² features, trained on every LFW
 /// identity with at least two images (see `model/README.md`).
 const BUNDLED: &str = include_str!("../../model/head-default.json");
+
+/// The logistic function, without overflow for large `|z|`.
+pub fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 {
+        1.0 / (1.0 + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// A unit enum from its serialised (kebab-case) name, for command-line parsing.
+fn parse_name<T: serde::de::DeserializeOwned>(name: &str) -> Result<T> {
+    serde_json::from_value(serde_json::Value::String(name.into())).map_err(|e| Error::InvalidArgument(e.to_string()))
+}
 
 /// The kinds of head, each ending in `p(same) = σ(wᵀφ + b)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,7 +90,7 @@ impl FromStr for HeadKind {
     type Err = Error;
     /// `triplet`, `logistic-l1`, `logistic-chi2` or `platt`.
     fn from_str(s: &str) -> Result<Self> {
-        crate::learn::parse_name(s)
+        parse_name(s)
     }
 }
 
@@ -81,33 +103,6 @@ pub struct OperatingPoint {
     pub far: f32,
     /// How many impostor pairs of the training identities it was chosen on.
     pub impostor_pairs: usize,
-}
-
-/// How a head was trained: data, sizes, seed and settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TrainingSummary {
-    /// The data, as the trainer described it (folder, excluded fold).
-    pub data: String,
-    /// Identities trained on (each with at least two images).
-    pub identities: usize,
-    /// Their images.
-    pub images: usize,
-    /// Same/different pairs the logistic unit was fitted on (half of each).
-    pub pairs: usize,
-    /// Triplet epochs (0 without a projection).
-    pub epochs: usize,
-    /// Seed of the generator that drew batches and pairs.
-    pub seed: u64,
-    /// `λ` of the logistic fit.
-    pub l2: f64,
-    /// Same-identity pairs kept per identity at most.
-    pub pairs_per_person: usize,
-    /// The projection's settings (triplet heads only).
-    pub triplet: Option<TripletOptions>,
-    /// Mean triplet loss of each epoch (triplet heads only).
-    pub triplet_losses: Vec<f32>,
-    /// The logistic fit's objective at its optimum: mean log loss plus penalty.
-    pub fit_objective: f32,
 }
 
 /// A head: an optional projection, then `p(same) = σ(wᵀφ + b)`. Parameters are held at `f32`
@@ -185,7 +180,9 @@ impl Head {
         if backbone_sha256.is_empty() || input_dim == 0 {
             return bad("needs a backbone SHA-256 and an input length".into());
         }
-        if projection.is_some() != (model.kind == HeadKind::Triplet) || projection.as_ref().is_some_and(|p| p.in_dim() != input_dim) {
+        if projection.is_some() != (model.kind == HeadKind::Triplet)
+            || projection.as_ref().is_some_and(|p| p.in_dim() != input_dim)
+        {
             return bad(format!("only a triplet head has a projection, taking {input_dim} values"));
         }
         let dim = projection.as_ref().map_or(input_dim, Projection::out_dim);
@@ -275,7 +272,11 @@ impl Head {
             backbone_sha256: self.backbone_sha256.clone(),
             input_dim: self.input_dim,
             features: self.kind.features(),
-            projection: self.projection.as_ref().map(|p| ProjectionFile { out_dim: p.out_dim(), in_dim: p.in_dim(), weights: to_f32(p.weights()) }),
+            projection: self.projection.as_ref().map(|p| ProjectionFile {
+                out_dim: p.out_dim(),
+                in_dim: p.in_dim(),
+                weights: to_f32(p.weights()),
+            }),
             weights: to_f32(&self.weights),
             bias: self.bias as f32,
             operating_point: self.operating_point,
@@ -303,13 +304,20 @@ impl Head {
             return Err(Error::ModelMismatch { expected: backbone_sha256.into(), found: file.backbone_sha256 });
         }
         if file.features != file.kind.features() {
-            return Err(bad(format!("a {} head scores {:?}, not {:?}", file.kind, file.kind.features(), file.features)));
+            return Err(bad(format!(
+                "a {} head scores {:?}, not {:?}",
+                file.kind,
+                file.kind.features(),
+                file.features
+            )));
         }
         let projection = match file.projection {
             Some(p) => Some(Projection::new(p.out_dim, p.in_dim, to_f64(&p.weights)).map_err(|e| bad(e.to_string()))?),
             None => None,
         };
-        let model = HeadModel { kind: file.kind, projection, weights: to_f64(&file.weights), bias: f64::from(file.bias) };
-        Head::new(&file.backbone_sha256, file.input_dim, model, file.operating_point, file.training).map_err(|e| bad(e.to_string()))
+        let model =
+            HeadModel { kind: file.kind, projection, weights: to_f64(&file.weights), bias: f64::from(file.bias) };
+        Head::new(&file.backbone_sha256, file.input_dim, model, file.operating_point, file.training)
+            .map_err(|e| bad(e.to_string()))
     }
 }

@@ -1,0 +1,48 @@
+/** A face box in source pixels. */
+export interface Box { x: number; y: number; width: number; height: number }
+/** Options of `FaceVerifier.create`. */
+export interface CreateOptions {
+  /** Where enrollments live: "indexeddb" (default, persistent) or "memory" (gone with the page). */
+  storage?: "indexeddb" | "memory";
+  /** IndexedDB database name (default "facegate"); only with storage "indexeddb". */
+  dbName?: string;
+  /**
+   * The decision rule for verify and identify: "bundled" (default: the bundled logistic head on
+   * χ² features, calibrated probability), "cosine" (cosine similarity), or the bytes of a head
+   * file trained with `facegate train-head`.
+   */
+  head?: "bundled" | "cosine" | Uint8Array;
+  /** The rule's threshold: a probability (0..1) with a head, a cosine similarity (-1..1) with "cosine". */
+  threshold?: number;
+  /** Smallest face width in pixels (default 40). */
+  minFace?: number;
+  /** Add the mirror image's embedding (default true). */
+  flip?: boolean;
+}
+/** Anything a frame can be read from. */
+export type FaceSource = HTMLVideoElement | HTMLCanvasElement | HTMLImageElement | ImageBitmap | ImageData | Uint8Array;
+export interface EnrollResult { id: string; shots: number; box: Box; score: number }
+export interface VerifyResult {
+  isMatch: boolean;
+  /** Cosine similarity with the enrolled template. */
+  score: number;
+  /** Calibrated probability of the same person (with a head; null with "cosine"). */
+  probability: number | null;
+  /** What the deciding value (probability, else score) was compared with. */
+  threshold: number;
+  /** "cosine" or the head's kind, e.g. "logistic-chi2". */
+  rule: string;
+  box: Box;
+}
+export interface Candidate { id: string; score: number; probability: number | null }
+export interface IdentifyOptions { topK?: number }
+export interface ImportOptions { mode?: "merge" | "replace" }
+/** Options of `Camera.start`. */
+export interface CameraOptions { facingMode?: "user" | "environment"; width?: number; height?: number; deviceId?: string }
+export interface DetectedFace { box: Box; score: number }
+export interface Enrollment { id: string; shots: number; createdAt: number; updatedAt: number }
+/** The rule deciding verify and identify. */
+export interface RuleInfo { name: string; threshold: number; provenance: string }
+/** Stable codes on thrown errors (`err.code`). */
+export type ErrorCode = "NO_FACE" | "MULTIPLE_FACES" | "FACE_TOO_SMALL" | "INVALID_FRAME" | "MODEL" | "UNKNOWN_ID"
+  | "MODEL_MISMATCH" | "INVALID_TEMPLATE" | "INVALID_ARGUMENT" | "STORAGE" | "CAMERA";
