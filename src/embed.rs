@@ -63,7 +63,7 @@ impl TryFrom<Vec<f32>> for Embedding {
     type Error = Error;
     fn try_from(v: Vec<f32>) -> Result<Self> {
         let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-        if v.is_empty() || !((norm - 1.0).abs() < 1e-3) {
+        if v.is_empty() || !norm.is_finite() || (norm - 1.0).abs() >= 1e-3 {
             return Err(Error::InvalidArgument(format!("a stored embedding must have unit length, not {norm}")));
         }
         Ok(Embedding(v))

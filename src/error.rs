@@ -162,3 +162,27 @@ impl fmt::Display for ErrorCode {
 
 /// Result with facegate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorCode;
+
+    /// The quoted codes of a text, in order.
+    fn quoted(text: &str, quote: char) -> Vec<&str> {
+        text.split(quote).skip(1).step_by(2).filter(|s| s.chars().all(|c| c.is_ascii_uppercase() || c == '_')).collect()
+    }
+
+    #[test]
+    fn typescript_union_and_readme_list_every_code() {
+        let all: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        let ts = include_str!("web/types.d.ts");
+        let union = &ts[ts.find("export type ErrorCode =").expect("ErrorCode union in types.d.ts")..];
+        assert_eq!(quoted(&union[..union.find(';').unwrap()], '"'), all, "src/web/types.d.ts");
+        let readme = include_str!("../README.md");
+        let line = readme
+            .lines()
+            .find(|l| l.trim_start().starts_with("Error codes:"))
+            .expect("an `Error codes:` line in README.md");
+        assert_eq!(quoted(line, '`'), all, "README.md");
+    }
+}

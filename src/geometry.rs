@@ -95,7 +95,7 @@ impl Similarity {
     /// The inverse map; `None` when the transform is degenerate (scale 0).
     pub fn inverse(&self) -> Option<Self> {
         let s2 = self.a * self.a + self.b * self.b;
-        if !(s2 > f32::EPSILON) || !s2.is_finite() {
+        if !s2.is_finite() || s2 <= f32::EPSILON {
             return None;
         }
         let (a, b) = (self.a / s2, -self.b / s2);
@@ -123,7 +123,7 @@ impl Similarity {
             num_a += px * qx + py * qy;
             num_b += px * qy - py * qx;
         }
-        if !(den > 1e-9) {
+        if den.is_nan() || den <= 1e-9 {
             return None;
         }
         let (a, b) = (num_a / den, num_b / den);

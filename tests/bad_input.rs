@@ -1,4 +1,5 @@
 //! Hostile and broken input never panics: it comes back as a typed error.
+#![cfg(not(target_arch = "wasm32"))] // native only: the browser tests are tests/web.rs
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! The `facegate` command line on real photos: compare, enroll, identify, and its errors.
+#![cfg(not(target_arch = "wasm32"))] // native only: the browser tests are tests/web.rs
 
 mod common;
 

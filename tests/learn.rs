@@ -1,5 +1,6 @@
 //! The learning side: triplet loss and mining, the projection's training, logistic heads and
 //! their calibration, head files, the embedding cache, and `facegate train-head`.
+#![cfg(not(target_arch = "wasm32"))] // native only: the browser tests are tests/web.rs
 
 mod common;
 

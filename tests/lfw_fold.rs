@@ -1,5 +1,6 @@
 //! The accuracy bar on real data: the LFW View 2 protocol on the first fold (threshold chosen on
 //! the other nine), through the `facegate eval-lfw` command.
+#![cfg(not(target_arch = "wasm32"))] // native only: the browser tests are tests/web.rs
 
 mod common;
 

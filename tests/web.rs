@@ -330,7 +330,10 @@ async fn export_then_import_into_a_fresh_verifier_gives_identical_decisions() {
     let exported: Uint8Array = ok(a.export_enrollments()).await.into();
     let b = open("facegate-test-export-b").await;
     ok(b.enroll("someone".into(), bytes(ASTRONAUT))).await;
-    assert_eq!(ok(b.import_enrollments(exported.clone(), opts(&[("mode", "replace".into())]))).await.as_f64(), Some(2.0));
+    assert_eq!(
+        ok(b.import_enrollments(exported.clone(), opts(&[("mode", "replace".into())]))).await.as_f64(),
+        Some(2.0)
+    );
     let stringify = |v: &JsValue| js_sys::JSON::stringify(v).unwrap().as_string().unwrap();
     for probe in [bytes(OBAMA_2), mirror_of(BIDEN), bytes(ASTRONAUT)] {
         for id in ["obama", "biden"] {

@@ -58,7 +58,7 @@ async function tick() {
       ctx.clearRect(0, 0, overlay.width, overlay.height);
       ctx.strokeStyle = "#2f8"; ctx.lineWidth = 3;
       for (const f of faces) ctx.strokeRect(f.box.x, f.box.y, f.box.width, f.box.height);
-      show("live", `${faces.length} face(s), detection ${ms.toFixed(0)} ms/frame, threshold ${fv.threshold.toFixed(3)}`);
+      show("live", `${faces.length} face(s), detection ${ms.toFixed(0)} ms/frame, ${fv.rule.name} threshold ${fv.threshold.toFixed(3)}`);
     } catch (e) {
       show("live", describe(e), false);
     }
@@ -89,7 +89,8 @@ $("verify").onclick = async () => {
   try {
     needCamera();
     const [v, ms] = await timed(() => fv.verify($("verify-name").value, cam.frame()));
-    show("verify-result", `${v.isMatch ? "MATCH" : "no match"}: score ${v.score.toFixed(3)} vs threshold ${v.threshold.toFixed(3)} (${ms.toFixed(0)} ms)`, v.isMatch);
+    const value = v.probability === null ? `score ${v.score.toFixed(3)}` : `p(same) ${v.probability.toFixed(3)} (score ${v.score.toFixed(3)})`;
+    show("verify-result", `${v.isMatch ? "MATCH" : "no match"}: ${value} vs threshold ${v.threshold.toFixed(3)} (${ms.toFixed(0)} ms)`, v.isMatch);
   } catch (e) { show("verify-result", describe(e), false); }
 };
 
@@ -98,7 +99,7 @@ $("identify").onclick = async () => {
     needCamera();
     const [ranked, ms] = await timed(() => fv.identify(cam.frame(), { topK: 3 }));
     show("verify-result", ranked.length
-      ? ranked.map((c) => `${c.id} ${c.score.toFixed(3)}`).join(", ") + ` (${ms.toFixed(0)} ms)`
+      ? ranked.map((c) => `${c.id} ${c.probability === null ? c.score.toFixed(3) : `p ${c.probability.toFixed(3)}`}`).join(", ") + ` (${ms.toFixed(0)} ms)`
       : `unknown: nobody passes the threshold (${ms.toFixed(0)} ms)`, ranked.length > 0);
   } catch (e) { show("verify-result", describe(e), false); }
 };

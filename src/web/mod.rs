@@ -22,7 +22,7 @@ use crate::store::MemoryStore;
 use crate::template::Enrollment;
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
-use store::{IndexedDbStore, WebStore};
+use store::WebStore;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;

@@ -27,7 +27,8 @@ fn embed(pipeline: &Pipeline, frame: &Frame) -> Embedding {
 /// A mirrored copy of a frame (another shot of the same person).
 pub fn mirrored(frame: &Frame) -> Frame {
     let w = frame.width() as usize;
-    let rgb: Vec<u8> = frame.rgb().chunks_exact(w * 3).flat_map(|row| row.chunks_exact(3).rev().flatten().copied()).collect();
+    let rgb: Vec<u8> =
+        frame.rgb().chunks_exact(w * 3).flat_map(|row| row.chunks_exact(3).rev().flatten().copied()).collect();
     Frame::from_pixels(&rgb, frame.width(), frame.height(), w * 3, facegate::PixelFormat::Rgb).unwrap()
 }
 

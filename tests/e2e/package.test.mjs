@@ -49,6 +49,8 @@ test("enroll from the camera, survive a reload, verify and identify across camer
   const tab = await openPage(browser, page);
   const same = await tab.evaluate(async () => ({ v: await fv.verify("alice", cam.frame()), who: await fv.identify(cam.frame(), { topK: 3 }) }));
   assert.equal(same.v.isMatch, true, JSON.stringify(same));
+  assert.equal(same.v.rule, "logistic-chi2", JSON.stringify(same));
+  assert.ok(same.v.probability >= same.v.threshold && same.v.probability <= 1, JSON.stringify(same));
   assert.equal(same.who[0].id, "alice", JSON.stringify(same));
 
   // Per-frame verify time from the camera, median of 20, next to native on the same photo.

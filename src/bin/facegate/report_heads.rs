@@ -10,8 +10,7 @@ use facegate::eval::{self, LfwImage, LfwPair, Scored};
 use facegate::learn::calibration::{ece, reliability, Bin, ECE_BINS};
 use facegate::learn::dataset::{FaceSet, Labelled};
 use facegate::learn::train_head;
-use facegate::HeadKind;
-use facegate::{Embedding, Pipeline};
+use facegate::{Embedding, HeadKind, Pipeline, Rule};
 use serde_json::json;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -82,10 +81,12 @@ fn held_out(set: &FaceSet, pairs: &[LfwPair], fold: usize, sha: &str, args: &Rep
         let head = train_head(&data, sha, &description, &args.hyper.options(kind))
             .with_context(|| format!("fold {}: training the {kind} head", fold + 1))?;
         let seconds = started.elapsed().as_secs_f64();
+        // Scored exactly as a gallery decides: `a` enrolled (one shot), `b` the probe.
+        let rule = Rule::head(head);
         let mut predictions = Vec::new();
         for p in pairs.iter().filter(|p| p.fold == fold) {
             let probability = match (embedding(&found, &p.a), embedding(&found, &p.b)) {
-                (Some(a), Some(b)) => head.probability(a, b)?,
+                (Some(a), Some(b)) => f64::from(rule.decide(a, b)?.value()),
                 _ => 0.0, // no face: "different"
             };
             predictions.push((probability, p.same));
@@ -103,12 +104,12 @@ pub fn run(args: ReportArgs) -> Result<()> {
     let set = load_faces(&pipeline, &args.lfw, &args.source)?;
     let found = lookup(&set);
     let cosine = pairs.iter().map(|p| match (embedding(&found, &p.a), embedding(&found, &p.b)) {
-        (Some(a), Some(b)) => Scored { score: a.cosine(b), same: p.same, fold: p.fold },
-        _ => Scored { score: -1.0, same: p.same, fold: p.fold },
+        (Some(a), Some(b)) => Ok(Scored { score: Rule::cosine().decide(a, b)?.value(), same: p.same, fold: p.fold }),
+        _ => Ok(Scored { score: -1.0, same: p.same, fold: p.fold }),
     });
     let mut methods = vec![Method {
         name: "cosine + threshold".into(),
-        scored: cosine.collect(),
+        scored: cosine.collect::<Result<_>>()?,
         probabilities: None,
         train_seconds: 0.0,
     }];

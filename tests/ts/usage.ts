@@ -1,0 +1,47 @@
+// Compiled by `tsc --noEmit` against the package's declarations (tests/run.sh): every documented
+// call and result type must type-check as a user would write it.
+import init, {
+  Camera,
+  FaceVerifier,
+  type Candidate,
+  type CreateOptions,
+  type Enrollment,
+  type EnrollResult,
+  type ErrorCode,
+  type RuleInfo,
+  type VerifyResult,
+} from "facegate";
+
+export async function usage(video: HTMLVideoElement, bytes: Uint8Array, head: Uint8Array): Promise<void> {
+  await init();
+  const options: CreateOptions = { dbName: "facegate", head: "bundled", threshold: 0.8, minFace: 40, flip: true };
+  const fv: FaceVerifier = await FaceVerifier.create(options);
+  const memory = await FaceVerifier.create({ storage: "memory", head: "cosine" });
+  const custom = await FaceVerifier.create({ head });
+  const cam: Camera = await Camera.start(video, { facingMode: "user", width: 640, height: 480 });
+
+  const enrolled: EnrollResult = await fv.enroll("alice", cam.frame());
+  const v: VerifyResult = await fv.verify("alice", video);
+  const p: number | null = v.probability;
+  const rule: string = v.rule;
+  const who: Candidate[] = await fv.identify(bytes, { topK: 3 });
+  const listed: Enrollment[] = await fv.list();
+  const removed: boolean = await fv.remove("alice");
+  await fv.clear();
+  const exported: Uint8Array = await fv.exportEnrollments();
+  const imported: number = await memory.importEnrollments(exported, { mode: "merge" });
+  await custom.importEnrollments(exported, { mode: "replace" });
+  const info: RuleInfo = fv.rule;
+  const threshold: number = fv.threshold;
+  const sha: string = fv.modelSha256;
+  const embedding: Float32Array = fv.embed(bytes);
+  const faces = fv.detect(video);
+  cam.stop();
+  try {
+    await fv.verify("bob", bytes);
+  } catch (e) {
+    const code = (e as { code: ErrorCode }).code;
+    console.log(code === "UNKNOWN_ID", enrolled.shots, p, rule, who[0]?.probability, listed.length, removed);
+  }
+  console.log(imported, info.provenance, threshold, sha, embedding.length, faces[0]?.box.width);
+}
