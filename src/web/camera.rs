@@ -42,7 +42,7 @@ impl Camera {
     /// Errors have code `CAMERA` (denied, absent, or no frames within 10 s).
     pub async fn start(
         video: HtmlVideoElement,
-        #[wasm_bindgen(unchecked_param_type = "CameraOptions")] options: Option<js_sys::Object>,
+        #[wasm_bindgen(unchecked_optional_param_type = "CameraOptions")] options: Option<js_sys::Object>,
     ) -> Result<Camera, JsValue> {
         let opts: CameraOptions = super::options(options)?;
         let devices = web_sys::window()

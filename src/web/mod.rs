@@ -203,7 +203,7 @@ impl Inner {
 impl FaceVerifier {
     /// Loads the bundled models and opens (or creates) the store.
     pub async fn create(
-        #[wasm_bindgen(unchecked_param_type = "CreateOptions")] options: Option<js_sys::Object>,
+        #[wasm_bindgen(unchecked_optional_param_type = "CreateOptions")] options: Option<js_sys::Object>,
     ) -> Result<FaceVerifier, JsValue> {
         console_error_panic_hook::set_once();
         let opts: CreateOptions = self::options(options)?;
@@ -290,7 +290,7 @@ impl FaceVerifier {
     pub fn identify(
         &self,
         #[wasm_bindgen(unchecked_param_type = "FaceSource")] source: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "IdentifyOptions")] options: Option<js_sys::Object>,
+        #[wasm_bindgen(unchecked_optional_param_type = "IdentifyOptions")] options: Option<js_sys::Object>,
     ) -> js_sys::Promise {
         let inner = self.inner.clone();
         let described = inner.one_face(&source);
@@ -345,7 +345,7 @@ impl FaceVerifier {
     pub fn import_enrollments(
         &self,
         bytes: js_sys::Uint8Array,
-        #[wasm_bindgen(unchecked_param_type = "ImportOptions")] options: Option<js_sys::Object>,
+        #[wasm_bindgen(unchecked_optional_param_type = "ImportOptions")] options: Option<js_sys::Object>,
     ) -> js_sys::Promise {
         let inner = self.inner.clone();
         let bytes = bytes.to_vec();

@@ -17,6 +17,11 @@ export async function usage(video: HTMLVideoElement, bytes: Uint8Array, head: Ui
   const options: CreateOptions = { dbName: "facegate", head: "bundled", threshold: 0.8, minFace: 40, flip: true };
   const fv: FaceVerifier = await FaceVerifier.create(options);
   const memory = await FaceVerifier.create({ storage: "memory", head: "cosine" });
+  const defaults = await FaceVerifier.create();
+  const everyone: Candidate[] = await defaults.identify(bytes);
+  await defaults.importEnrollments(bytes);
+  const started = await Camera.start(video);
+  started.stop();
   const custom = await FaceVerifier.create({ head });
   const cam: Camera = await Camera.start(video, { facingMode: "user", width: 640, height: 480 });
 
@@ -43,5 +48,5 @@ export async function usage(video: HTMLVideoElement, bytes: Uint8Array, head: Ui
     const code = (e as { code: ErrorCode }).code;
     console.log(code === "UNKNOWN_ID", enrolled.shots, p, rule, who[0]?.probability, listed.length, removed);
   }
-  console.log(imported, info.provenance, threshold, sha, embedding.length, faces[0]?.box.width);
+  console.log(everyone.length, imported, info.provenance, threshold, sha, embedding.length, faces[0]?.box.width);
 }
