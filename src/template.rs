@@ -227,14 +227,12 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Vec<Enrollment>> {
     Ok(enrollments)
 }
 
-/// Milliseconds since the Unix epoch, from the platform's clock.
+/// Whole milliseconds since the Unix epoch, from the platform's clock.
 pub(crate) fn now_ms() -> f64 {
     #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-    return js_sys::Date::now();
+    return js_sys::Date::now().floor();
     #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
-    return std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+    return std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_millis() as f64);
 }
 
 #[cfg(test)]
@@ -260,6 +258,27 @@ mod tests {
         assert_eq!(record["format"], 1);
         assert_eq!(record["modelSha256"], "aa11");
         assert_eq!(record["createdAt"], 7.0);
+    }
+
+    #[test]
+    fn floats_survive_the_file_bit_for_bit() {
+        // serde_json parses floats exactly only with its `float_roundtrip` feature; without it
+        // some values came back one ULP off (a stored record then differed from what was written).
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let all: Vec<Enrollment> = (0..200)
+            .map(|i| {
+                let shot: Vec<f32> = (0..192).map(|_| (next() >> 40) as f32 / (1u64 << 24) as f32 - 0.5).collect();
+                let when = 1.7e12 + (next() >> 11) as f64 / (1u64 << 53) as f64 * 1e9;
+                Enrollment::new(&format!("p{i}"), "aa11", vec![Embedding::new(shot).unwrap()], when).unwrap()
+            })
+            .collect();
+        assert_eq!(from_bytes(&to_bytes(&all)).unwrap(), all);
     }
 
     #[test]
