@@ -57,6 +57,13 @@ pub enum Error {
     /// An argument is outside its allowed range (an empty id, zero shots, k = 0, ...).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// A new shot does not show the person already enrolled under that id (template poisoning
+    /// is refused).
+    #[error("the face does not match the person enrolled as {0:?}")]
+    Mismatch(String),
+    /// A size limit was reached: id length, shots per id or ids per gallery.
+    #[error("limit: {0}")]
+    Limit(String),
     /// The store failed to read or write (a write that reports this did not happen).
     #[error("storage: {0}")]
     Storage(String),
@@ -78,6 +85,8 @@ impl Error {
             Error::ModelMismatch { .. } => ErrorCode::ModelMismatch,
             Error::InvalidTemplate(_) => ErrorCode::InvalidTemplate,
             Error::InvalidArgument(_) => ErrorCode::InvalidArgument,
+            Error::Mismatch(_) => ErrorCode::Mismatch,
+            Error::Limit(_) => ErrorCode::Limit,
             Error::Storage(_) => ErrorCode::Storage,
             Error::Camera(_) => ErrorCode::Camera,
         }
@@ -114,6 +123,10 @@ pub enum ErrorCode {
     InvalidTemplate,
     /// `INVALID_ARGUMENT`
     InvalidArgument,
+    /// `MISMATCH`
+    Mismatch,
+    /// `LIMIT`
+    Limit,
     /// `STORAGE`
     Storage,
     /// `CAMERA`
@@ -122,7 +135,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code: the one list the TypeScript `ErrorCode` union and the README are tested against.
-    pub const ALL: [ErrorCode; 11] = [
+    pub const ALL: [ErrorCode; 13] = [
         ErrorCode::NoFace,
         ErrorCode::MultipleFaces,
         ErrorCode::FaceTooSmall,
@@ -132,6 +145,8 @@ impl ErrorCode {
         ErrorCode::ModelMismatch,
         ErrorCode::InvalidTemplate,
         ErrorCode::InvalidArgument,
+        ErrorCode::Mismatch,
+        ErrorCode::Limit,
         ErrorCode::Storage,
         ErrorCode::Camera,
     ];
@@ -148,6 +163,8 @@ impl ErrorCode {
             ErrorCode::ModelMismatch => "MODEL_MISMATCH",
             ErrorCode::InvalidTemplate => "INVALID_TEMPLATE",
             ErrorCode::InvalidArgument => "INVALID_ARGUMENT",
+            ErrorCode::Mismatch => "MISMATCH",
+            ErrorCode::Limit => "LIMIT",
             ErrorCode::Storage => "STORAGE",
             ErrorCode::Camera => "CAMERA",
         }

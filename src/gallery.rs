@@ -179,6 +179,22 @@ pub struct Candidate {
     pub probability: Option<f32>,
 }
 
+/// Caps on what a gallery holds; `enroll` refuses to pass them with `LIMIT` (ids are also at most
+/// [`crate::template::MAX_ID_BYTES`] long).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Shots one id may hold.
+    pub max_shots: usize,
+    /// Ids the store may hold.
+    pub max_ids: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_shots: 20, max_ids: 10_000 }
+    }
+}
+
 /// What [`Gallery::import`] does with the enrollments already there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -196,6 +212,7 @@ pub struct Gallery<S> {
     store: S,
     model_sha256: String,
     rule: Rule,
+    limits: Limits,
 }
 
 impl<S: Store> Gallery<S> {
@@ -205,7 +222,18 @@ impl<S: Store> Gallery<S> {
     pub fn new(store: S, model_sha256: impl Into<String>, rule: Rule) -> Result<Self> {
         let model_sha256 = model_sha256.into();
         rule.check_model(&model_sha256)?;
-        Ok(Gallery { store, model_sha256, rule })
+        Ok(Gallery { store, model_sha256, rule, limits: Limits::default() })
+    }
+
+    /// The same gallery with other caps.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The caps `enroll` enforces.
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     /// The deciding rule.
@@ -231,10 +259,16 @@ impl<S: Store> Gallery<S> {
     }
 
     /// Adds shots to `id` (creating it): one is enough, several are averaged. Checks the id,
-    /// the shots' length (the head's input, or the existing shots') and the model of an existing
-    /// enrollment; returns the enrollment as stored.
+    /// the shots' length (the head's input, or the existing shots'), the model of an existing
+    /// enrollment, the [`Limits`] (`LIMIT`), and that every new shot shows the person already
+    /// enrolled — the rule must accept it against the template of the shots before it
+    /// (`MISMATCH`), so one shot of somebody else cannot poison a template. Returns the
+    /// enrollment as stored.
     pub async fn enroll(&self, id: &str, shots: Vec<Embedding>) -> Result<Enrollment> {
         check_id(id)?;
+        if shots.is_empty() {
+            return Err(Error::InvalidArgument("enroll needs at least one shot".into()));
+        }
         if let (Rule::Head { head, .. }, Some(shot)) = (&self.rule, shots.first()) {
             if shot.as_slice().len() != head.input_dim() {
                 return Err(Error::InvalidArgument(format!(
@@ -244,14 +278,33 @@ impl<S: Store> Gallery<S> {
                 )));
             }
         }
+        let old = self.store.get(id).await?;
+        let held = old.as_ref().map_or(0, |e| e.shots().len());
+        if held + shots.len() > self.limits.max_shots {
+            return Err(Error::Limit(format!(
+                "{id:?} may hold {} shots; it has {held}, {} more were given",
+                self.limits.max_shots,
+                shots.len()
+            )));
+        }
+        if old.is_none() && self.store.count().await? >= self.limits.max_ids {
+            return Err(Error::Limit(format!("the gallery holds its maximum of {} ids", self.limits.max_ids)));
+        }
         let now = now_ms();
-        let enrollment = match self.store.get(id).await? {
+        let mut shots = shots.into_iter();
+        let mut enrollment = match old {
             Some(old) => {
                 old.check_model(&self.model_sha256)?;
-                old.with_shots(shots, now)?
+                old
             }
-            None => Enrollment::new(id, &self.model_sha256, shots, now)?,
+            None => Enrollment::new(id, &self.model_sha256, shots.next().into_iter().collect(), now)?,
         };
+        for shot in shots {
+            if !self.rule.decide(&enrollment.template()?, &shot)?.is_match {
+                return Err(Error::Mismatch(id.to_owned()));
+            }
+            enrollment = enrollment.with_shots([shot], now)?;
+        }
         self.store.put(&enrollment).await?;
         Ok(enrollment)
     }
@@ -363,7 +416,9 @@ mod tests {
         assert!(block_on(g.enroll("carol", vec![])).is_err());
         assert!(block_on(g.enroll("alice", vec![e(&[1.0, 0.0])])).is_err());
         assert_eq!(block_on(g.list()).unwrap(), before);
-        assert_eq!(block_on(g.enroll("alice", vec![e(&[0.0, 0.0, 1.0])])).unwrap().shots().len(), 2);
+        assert!(block_on(g.enroll("alice", vec![])).is_err());
+        assert_eq!(block_on(g.list()).unwrap(), before);
+        assert_eq!(block_on(g.enroll("alice", vec![e(&[1.0, 0.2, 0.0])])).unwrap().shots().len(), 2);
         assert!(block_on(g.remove("alice")).unwrap() && !block_on(g.remove("alice")).unwrap());
         assert!(Threshold::custom(1.5).is_err());
     }
@@ -383,6 +438,25 @@ mod tests {
             Gallery::new(MemoryStore::new(), "sha", Rule::bundled().unwrap()),
             Err(Error::ModelMismatch { .. })
         ));
+    }
+
+    #[test]
+    fn a_shot_of_somebody_else_and_the_caps_are_refused() {
+        let g = gallery().with_limits(Limits { max_shots: 3, max_ids: 3 });
+        let before = block_on(g.list()).unwrap();
+        let poisoned = block_on(g.enroll("alice", vec![e(&[0.0, 0.0, 1.0])]));
+        assert!(matches!(poisoned, Err(Error::Mismatch(ref id)) if id == "alice"), "{poisoned:?}");
+        let mixed = block_on(g.enroll("carol", vec![e(&[0.0, 0.0, 1.0]), e(&[1.0, 0.0, 0.0])]));
+        assert!(matches!(mixed, Err(Error::Mismatch(_))), "{mixed:?}");
+        assert_eq!(block_on(g.list()).unwrap(), before, "nothing written");
+        assert_eq!(block_on(g.enroll("alice", vec![e(&[1.0, 0.1, 0.0])])).unwrap().shots().len(), 2);
+        assert_eq!(block_on(g.enroll("alice", vec![e(&[1.0, 0.0, 0.1])])).unwrap().shots().len(), 3);
+        assert!(matches!(block_on(g.enroll("alice", vec![e(&[1.0, 0.0, 0.0])])), Err(Error::Limit(_))));
+        block_on(g.enroll("carol", vec![e(&[0.0, 0.0, 1.0])])).unwrap();
+        assert!(matches!(block_on(g.enroll("dave", vec![e(&[0.0, 0.0, 1.0])])), Err(Error::Limit(_))));
+        let long = "x".repeat(crate::template::MAX_ID_BYTES + 1);
+        assert!(matches!(block_on(g.enroll(&long, vec![e(&[0.0, 0.0, 1.0])])), Err(Error::Limit(_))));
+        assert_eq!(block_on(g.list()).unwrap().len(), 3);
     }
 
     #[test]

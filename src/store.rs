@@ -1,4 +1,4 @@
-//! Where enrollments are kept: a small [`Store`] trait (load, get, put one id, remove, clear)
+//! Where enrollments are kept: a small [`Store`] trait (load, get, count, put one id, remove, clear)
 //! with an in-memory store and a gallery-file store here, and IndexedDB in the browser layer.
 //! Stores only keep [`Enrollment`]s; every check and decision is the [`crate::Gallery`]'s.
 
@@ -18,6 +18,8 @@ pub trait Store {
     async fn get(&self, id: &str) -> Result<Option<Enrollment>>;
     /// Writes `enrollment`, replacing any with the same id.
     async fn put(&self, enrollment: &Enrollment) -> Result<()>;
+    /// How many enrollments there are.
+    async fn count(&self) -> Result<usize>;
     /// Deletes `id`; `false` when it was not there.
     async fn remove(&self, id: &str) -> Result<bool>;
     /// Deletes every enrollment.
@@ -56,6 +58,9 @@ impl Store for MemoryStore {
     async fn put(&self, enrollment: &Enrollment) -> Result<()> {
         self.map().insert(enrollment.id().to_owned(), enrollment.clone());
         Ok(())
+    }
+    async fn count(&self) -> Result<usize> {
+        Ok(self.map().len())
     }
     async fn remove(&self, id: &str) -> Result<bool> {
         Ok(self.map().remove(id).is_some())
@@ -132,6 +137,9 @@ impl Store for FileStore {
     }
     async fn put(&self, enrollment: &Enrollment) -> Result<()> {
         self.update(|map| map.insert(enrollment.id().to_owned(), enrollment.clone())).map(drop)
+    }
+    async fn count(&self) -> Result<usize> {
+        Ok(self.read()?.len())
     }
     async fn remove(&self, id: &str) -> Result<bool> {
         self.update(|map| map.remove(id).is_some())

@@ -43,13 +43,14 @@ struct Record {
     updated_at: f64,
 }
 
-/// Refuses empty or overlong ids (also used by the gallery before any work is done).
+/// Refuses empty (`INVALID_ARGUMENT`) or overlong (`LIMIT`) ids; the gallery checks before any
+/// work is done.
 pub(crate) fn check_id(id: &str) -> Result<()> {
     if id.trim().is_empty() {
         return Err(Error::InvalidArgument("an identity needs a non-empty id".into()));
     }
     if id.len() > MAX_ID_BYTES {
-        return Err(Error::InvalidArgument(format!("an id has at most {MAX_ID_BYTES} bytes, not {}", id.len())));
+        return Err(Error::Limit(format!("an id has at most {MAX_ID_BYTES} bytes, not {}", id.len())));
     }
     Ok(())
 }

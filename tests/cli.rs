@@ -54,6 +54,12 @@ fn enroll_then_identify_with_open_set_rejection() {
         let out = facegate(&["enroll", "--gallery", &gallery, "--id", id, &img(name, 1), &img(name, 3), "--largest"]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
+    // Somebody else's photo added to an enrolled id is refused, and nothing is written.
+    let before = std::fs::read(&gallery).unwrap();
+    let out = facegate(&["enroll", "--gallery", &gallery, "--id", "blair", &img("Serena_Williams", 2), "--largest"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[MISMATCH]"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read(&gallery).unwrap(), before);
     let hit =
         stdout_json(&facegate(&["identify", "--gallery", &gallery, &img("Tony_Blair", 2), "--largest", "--json"]));
     assert_eq!(hit["candidates"][0]["id"], "blair", "{hit}");

@@ -131,6 +131,8 @@ async fn every_error_code_and_the_instance_keeps_working() {
     assert_eq!(code_of(fv.verify("obama".into(), bytes(b"\xff\xd8\xff garbage"))).await, "INVALID_FRAME");
     assert_eq!(code_of(fv.verify("obama".into(), JsValue::from_str("not an image"))).await, "INVALID_FRAME");
     assert_eq!(code_of(fv.verify("nobody".into(), bytes(OBAMA_2))).await, "UNKNOWN_ID");
+    assert_eq!(code_of(fv.enroll("obama".into(), bytes(BIDEN))).await, "MISMATCH");
+    assert_eq!(code_of(fv.enroll("x".repeat(257), bytes(BIDEN))).await, "LIMIT");
     assert_eq!(code_of(fv.identify(bytes(OBAMA_2), opts(&[("topK", 0.into())]))).await, "INVALID_ARGUMENT");
 
     let strict = FaceVerifier::create(opts(&[("dbName", "facegate-test-errors".into()), ("minFace", 1000.into())]))
@@ -310,6 +312,18 @@ async fn the_head_option_chooses_the_rule() {
     }
     let err = create(&[("head", Uint8Array::from(&b"{}"[..]).into())]).await.err().unwrap();
     assert_eq!(get(&err, "code").as_string().as_deref(), Some("INVALID_TEMPLATE"));
+}
+
+#[wasm_bindgen_test]
+async fn shots_and_ids_are_capped() {
+    let fv = FaceVerifier::create(opts(&[("storage", "memory".into()), ("maxShots", 1.into()), ("maxIds", 1.into())]))
+        .await
+        .unwrap();
+    ok(fv.enroll("obama".into(), bytes(OBAMA))).await;
+    assert_eq!(code_of(fv.enroll("obama".into(), bytes(OBAMA_2))).await, "LIMIT");
+    assert_eq!(code_of(fv.enroll("biden".into(), bytes(BIDEN))).await, "LIMIT");
+    let list: Array = ok(fv.list()).await.into();
+    assert_eq!((list.length(), get(&list.get(0), "shots").as_f64()), (1, Some(1.0)));
 }
 
 #[wasm_bindgen_test]

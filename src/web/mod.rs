@@ -14,7 +14,7 @@ pub use store::IndexedDbStore;
 use crate::detect::Face;
 use crate::embed::Embedding;
 use crate::error::Error;
-use crate::gallery::{Candidate, Gallery, ImportMode, Rule, Verification};
+use crate::gallery::{Candidate, Gallery, ImportMode, Limits, Rule, Verification};
 use crate::geometry::Rect;
 use crate::head::Head;
 use crate::pipeline::{Pipeline, PipelineOptions, Selection};
@@ -38,6 +38,8 @@ struct CreateOptions {
     #[serde(with = "serde_wasm_bindgen::preserve")]
     head: JsValue,
     threshold: Option<f32>,
+    max_shots: Option<usize>,
+    max_ids: Option<usize>,
     min_face: Option<u32>,
     flip: Option<bool>,
 }
@@ -223,7 +225,12 @@ impl FaceVerifier {
                 WebStore::IndexedDb(IndexedDbStore::open(opts.db_name.as_deref().unwrap_or("facegate")).await?)
             }
         };
-        let gallery = Gallery::new(store, pipeline.model_sha256(), rule)?;
+        let defaults = Limits::default();
+        let limits = Limits {
+            max_shots: opts.max_shots.unwrap_or(defaults.max_shots),
+            max_ids: opts.max_ids.unwrap_or(defaults.max_ids),
+        };
+        let gallery = Gallery::new(store, pipeline.model_sha256(), rule)?.with_limits(limits);
         Ok(FaceVerifier { inner: Rc::new(Inner { pipeline, gallery }) })
     }
 

@@ -81,6 +81,13 @@ impl Store for IndexedDbStore {
         self.put_all(std::slice::from_ref(enrollment), false).await
     }
 
+    async fn count(&self) -> Result<usize> {
+        let (tx, store) = self.transaction(TransactionMode::ReadOnly)?;
+        let count = store.count(None).await.map_err(storage)?;
+        committed(tx).await?;
+        Ok(count as usize)
+    }
+
     async fn remove(&self, id: &str) -> Result<bool> {
         let (tx, store) = self.transaction(TransactionMode::ReadWrite)?;
         let existed = store.key_exists(id.into()).await.map_err(storage)?;
@@ -129,6 +136,12 @@ impl Store for WebStore {
         match self {
             WebStore::IndexedDb(s) => s.put(enrollment).await,
             WebStore::Memory(s) => s.put(enrollment).await,
+        }
+    }
+    async fn count(&self) -> Result<usize> {
+        match self {
+            WebStore::IndexedDb(s) => s.count().await,
+            WebStore::Memory(s) => s.count().await,
         }
     }
     async fn remove(&self, id: &str) -> Result<bool> {

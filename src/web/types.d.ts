@@ -14,6 +14,10 @@ export interface CreateOptions {
   head?: "bundled" | "cosine" | Uint8Array;
   /** The rule's threshold: a probability (0..1) with a head, a cosine similarity (-1..1) with "cosine". */
   threshold?: number;
+  /** Most shots one id may hold (default 20); more is refused with LIMIT. */
+  maxShots?: number;
+  /** Most ids the store may hold (default 10000); more is refused with LIMIT. */
+  maxIds?: number;
   /** Smallest face width in pixels (default 40). */
   minFace?: number;
   /** Add the mirror image's embedding (default true). */
@@ -45,4 +49,4 @@ export interface Enrollment { id: string; shots: number; createdAt: number; upda
 export interface RuleInfo { name: string; threshold: number; provenance: string }
 /** Stable codes on thrown errors (`err.code`). */
 export type ErrorCode = "NO_FACE" | "MULTIPLE_FACES" | "FACE_TOO_SMALL" | "INVALID_FRAME" | "MODEL" | "UNKNOWN_ID"
-  | "MODEL_MISMATCH" | "INVALID_TEMPLATE" | "INVALID_ARGUMENT" | "STORAGE" | "CAMERA";
+  | "MODEL_MISMATCH" | "INVALID_TEMPLATE" | "INVALID_ARGUMENT" | "MISMATCH" | "LIMIT" | "STORAGE" | "CAMERA";

@@ -61,6 +61,7 @@ pub const EXPECTED: &[&str] = &[
     "identify astronaut_mirrored: astronaut",
     "verify carol: UNKNOWN_ID",
     "enroll empty id: INVALID_ARGUMENT",
+    "enroll biden's face as obama: MISMATCH",
     "import of another model: MODEL_MISMATCH",
     "imported 3, then identify obama_2: obama",
     "remove biden: true, again: false",
@@ -109,6 +110,8 @@ pub async fn run<S: Store>(gallery: &Gallery<S>, faces: &Faces) -> Vec<String> {
     }
     out.push(format!("verify carol: {}", gallery.verify("carol", &faces.obama).await.unwrap_err().code()));
     out.push(format!("enroll empty id: {}", gallery.enroll(" ", vec![faces.obama.clone()]).await.unwrap_err().code()));
+    let poisoned = gallery.enroll("obama", vec![faces.biden.clone()]).await.unwrap_err();
+    out.push(format!("enroll biden's face as obama: {}", poisoned.code()));
 
     let exported = gallery.export().await.unwrap();
     let foreign = Gallery::new(MemoryStore::new(), "another-model", Rule::cosine()).unwrap();

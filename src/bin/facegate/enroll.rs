@@ -1,10 +1,9 @@
 //! `facegate enroll`: add a person's photos to a gallery file.
 
-use crate::args::{GalleryArg, PipelineArgs};
+use crate::args::{GalleryArg, HeadArg, PipelineArgs};
 use crate::images::describe;
 use anyhow::{Context, Result};
 use clap::Args;
-use facegate::Rule;
 use pollster::block_on;
 use std::path::PathBuf;
 
@@ -19,13 +18,15 @@ pub struct EnrollArgs {
     #[arg(required = true)]
     images: Vec<PathBuf>,
     #[command(flatten)]
+    head: HeadArg,
+    #[command(flatten)]
     opts: PipelineArgs,
 }
 
 pub fn run(args: EnrollArgs) -> Result<()> {
     let pipeline = args.opts.pipeline()?;
-    // Enrolling decides nothing, so the rule is irrelevant here.
-    let gallery = args.gallery.open(&pipeline, Rule::cosine())?;
+    // Every shot after the first must show the same person by the gallery's rule (MISMATCH).
+    let gallery = args.gallery.open(&pipeline, args.head.rule(&pipeline)?)?;
     let shots = args.images.iter().map(|p| describe(&pipeline, p, args.opts.selection()).map(|d| d.embedding));
     let shots = shots.collect::<Result<Vec<_>>>()?;
     let path = args.gallery.path().display().to_string();
