@@ -4,14 +4,15 @@ use crate::error::{Error, Result};
 use sha2::{Digest, Sha256};
 use tract_onnx::prelude::*;
 
-/// The ONNX files shipped in `model/` and compiled into the library.
+/// The ONNX files shipped in `model/` and compiled into the library: `static`s, so each is in
+/// the binary once however many places use it (a `const` was copied per use: 2.7 MB each).
 pub mod bundled {
     /// BlazeFace short range (front camera), 128x128: boxes and 6 keypoints.
-    pub const BLAZEFACE_FRONT: &[u8] = include_bytes!("../model/blazeface-front.onnx");
+    pub static BLAZEFACE_FRONT: &[u8] = include_bytes!("../model/blazeface-front.onnx");
     /// MediaPipe FaceMesh, 192x192: 468 landmarks.
-    pub const FACEMESH: &[u8] = include_bytes!("../model/facemesh.onnx");
+    pub static FACEMESH: &[u8] = include_bytes!("../model/facemesh.onnx");
     /// MobileFaceNet (sirius-ai weights), 112x112 → 192-d embedding.
-    pub const MOBILEFACENET: &[u8] = include_bytes!("../model/mobilefacenet.onnx");
+    pub static MOBILEFACENET: &[u8] = include_bytes!("../model/mobilefacenet.onnx");
 }
 
 /// Lower-case hex SHA-256 of `bytes`.

@@ -53,6 +53,19 @@ if grep -q 'src/learn/' target/wasm32-unknown-unknown/release/facegate.d; then
 fi
 echo "wasm build: $(tr ' ' '\n' < target/wasm32-unknown-unknown/release/facegate.d | grep -c '^.*src/.*\.rs$') source files, none under src/learn/"
 
+# Each model is in the package once (a `const` byte slice used in two places was copied twice).
+node -e '
+const fs = require("fs");
+const wasm = fs.readFileSync("pkg/facegate_bg.wasm");
+for (const f of ["blazeface-front", "facemesh", "mobilefacenet"]) {
+  const model = fs.readFileSync(`model/${f}.onnx`);
+  const probe = model.subarray(model.length >> 1, (model.length >> 1) + 64); // weights, not names
+  let n = 0;
+  for (let i = wasm.indexOf(probe); i >= 0; i = wasm.indexOf(probe, i + 1)) n++;
+  if (n !== 1) { console.error(`${f}.onnx is in the package ${n} times`); process.exit(1); }
+}
+console.log("each model is in the package once");'
+
 step "TypeScript declarations (tsc --noEmit on tests/ts/usage.ts)"
 npx tsc -p tests/ts/tsconfig.json
 
