@@ -37,7 +37,7 @@ pub mod gallery;
 pub mod geometry;
 pub mod head;
 pub mod landmarks;
-/// Training (feature `learn`, native only: the wasm build never compiles it).
+// Training: feature `learn`, native only (the wasm build never compiles it).
 #[cfg(all(feature = "learn", not(target_arch = "wasm32")))]
 pub mod learn;
 pub mod model;
