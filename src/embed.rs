@@ -86,12 +86,16 @@ pub struct Embedder {
 impl Embedder {
     /// The bundled MobileFaceNet.
     pub fn new() -> Result<Self> {
-        Self::from_bytes(bundled::MOBILEFACENET)
+        Self::load(bundled::MOBILEFACENET, bundled::mobilefacenet_sha256().to_owned())
     }
 
     /// A MobileFaceNet-style ONNX model from bytes: `[1,112,112,3]` RGB in, one vector out.
     pub fn from_bytes(onnx: &[u8]) -> Result<Self> {
-        Ok(Embedder { model: OnnxModel::load("mobilefacenet", onnx, SIDE)?, sha256: sha256_hex(onnx) })
+        Self::load(onnx, sha256_hex(onnx))
+    }
+
+    fn load(onnx: &[u8], sha256: String) -> Result<Self> {
+        Ok(Embedder { model: OnnxModel::load("mobilefacenet", onnx, SIDE)?, sha256 })
     }
 
     /// SHA-256 of the model file: templates record it so that embeddings of different models are

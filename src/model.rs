@@ -13,6 +13,13 @@ pub mod bundled {
     pub static FACEMESH: &[u8] = include_bytes!("../model/facemesh.onnx");
     /// MobileFaceNet (sirius-ai weights), 112x112 → 192-d embedding.
     pub static MOBILEFACENET: &[u8] = include_bytes!("../model/mobilefacenet.onnx");
+
+    /// SHA-256 of [`MOBILEFACENET`], hashed once per process (the embedder and the bundled head
+    /// both need it, and hashing 2.7 MB is noticeable in wasm).
+    pub fn mobilefacenet_sha256() -> &'static str {
+        static SHA256: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        SHA256.get_or_init(|| super::sha256_hex(MOBILEFACENET))
+    }
 }
 
 /// Lower-case hex SHA-256 of `bytes`.

@@ -13,7 +13,7 @@ pub use training::{Mining, TrainingSummary, TripletOptions};
 
 use crate::embed::Embedding;
 use crate::error::{Error, Result};
-use crate::model::{bundled, sha256_hex};
+use crate::model::bundled;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -288,7 +288,7 @@ impl Head {
 
     /// The default head shipped with the crate, for the bundled backbone.
     pub fn bundled() -> Result<Head> {
-        Head::from_json(BUNDLED, &sha256_hex(bundled::MOBILEFACENET))
+        Head::from_json(BUNDLED, bundled::mobilefacenet_sha256())
     }
 
     /// Reads a head file, refusing other formats and versions and damaged files
