@@ -14,6 +14,35 @@ const POINTS: usize = 468;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FivePoints(pub [Point; 5]);
 
+/// A FaceMesh point: x, y in frame pixels; z is depth relative to the face's centre, in the same
+/// pixel scale (smaller is nearer the camera).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Point3 {
+    /// Horizontal position, frame pixels.
+    pub x: f32,
+    /// Vertical position, frame pixels.
+    pub y: f32,
+    /// Depth, frame-pixel scale; negative towards the camera.
+    pub z: f32,
+}
+
+impl Point3 {
+    /// The point in the image plane.
+    pub fn xy(self) -> Point {
+        Point::new(self.x, self.y)
+    }
+}
+
+/// FaceMesh's output for one face: 468 points with depth (MediaPipe's canonical numbering) and
+/// the probability that the crop shows a face.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mesh {
+    /// The 468 points.
+    pub points: Vec<Point3>,
+    /// Face-presence probability.
+    pub presence: f32,
+}
+
 /// How the alignment points are found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LandmarkSource {
@@ -46,6 +75,12 @@ impl Landmarker {
     /// The 468 FaceMesh points (x, y in frame pixels) and the face-presence probability, from a
     /// square crop around `face`, rotated so its eyes are level.
     pub fn mesh(&self, frame: &Frame, face: &Face) -> Result<(Vec<Point>, f32)> {
+        let mesh = self.mesh3d(frame, face)?;
+        Ok((mesh.points.iter().map(|p| p.xy()).collect(), mesh.presence))
+    }
+
+    /// The 468 FaceMesh points with depth (see [`Mesh`]).
+    pub fn mesh3d(&self, frame: &Frame, face: &Face) -> Result<Mesh> {
         let [left_eye, right_eye, ..] = face.keypoints;
         let angle = (right_eye.y - left_eye.y).atan2(right_eye.x - left_eye.x);
         let side = face.bbox.width.max(face.bbox.height) * self.crop_scale;
@@ -57,8 +92,15 @@ impl Landmarker {
         let outputs = self.model.run(input)?;
         let mesh = self.model.expect_len(&outputs, 0, POINTS * 3)?;
         let presence = self.model.expect_len(&outputs, 1, 1)?[0];
-        let points = mesh.chunks_exact(3).map(|p| to_frame.apply(Point::new(p[0], p[1]))).collect();
-        Ok((points, presence))
+        let scale = side / SIDE as f32;
+        let points = mesh
+            .chunks_exact(3)
+            .map(|p| {
+                let xy = to_frame.apply(Point::new(p[0], p[1]));
+                Point3 { x: xy.x, y: xy.y, z: p[2] * scale }
+            })
+            .collect();
+        Ok(Mesh { points, presence })
     }
 
     /// The five ArcFace points of `face`, from FaceMesh.

@@ -53,7 +53,7 @@ pub use frame::{Frame, PixelFormat};
 pub use gallery::{Candidate, Gallery, ImportMode, Limits, Rule, Threshold, Verification};
 pub use geometry::{Point, Rect, Similarity};
 pub use head::{Head, HeadKind};
-pub use landmarks::{FivePoints, LandmarkSource, Landmarker};
+pub use landmarks::{FivePoints, LandmarkSource, Landmarker, Mesh, Point3};
 pub use pipeline::{Described, Pipeline, PipelineOptions, Selection};
 #[cfg(not(target_arch = "wasm32"))]
 pub use store::FileStore;

@@ -6,7 +6,7 @@ use crate::detect::{Detector, Face};
 use crate::embed::{Embedder, Embedding};
 use crate::error::{Error, Result};
 use crate::frame::Frame;
-use crate::landmarks::{FivePoints, LandmarkSource, Landmarker};
+use crate::landmarks::{FivePoints, LandmarkSource, Landmarker, Mesh};
 
 /// Detections scoring at least this are faces; between the detector's `min_score` (0.6) and
 /// this, FaceMesh must confirm them. Measured: Chromium's synthetic fake-camera pattern scored
@@ -125,6 +125,11 @@ impl Pipeline {
             (1, _) | (_, Selection::Largest) => largest(&big).ok_or(Error::NoFace),
             (count, Selection::Single) => Err(Error::MultipleFaces { count }),
         }
+    }
+
+    /// FaceMesh's 468 points with depth for `face` (what the liveness check reads).
+    pub fn mesh(&self, frame: &Frame, face: &Face) -> Result<Mesh> {
+        self.landmarker.mesh3d(frame, face)
     }
 
     /// The 112x112 aligned crop of `face`.
