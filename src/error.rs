@@ -70,6 +70,14 @@ pub enum Error {
     /// The camera could not be opened or read (browser only).
     #[error("camera: {0}")]
     Camera(String),
+    /// Too many failed attempts: the id (or sign-in by identification) is locked for a while.
+    #[error("{id:?} is locked after repeated failed attempts; retry in {retry_after_ms} ms")]
+    Locked {
+        /// The locked id.
+        id: String,
+        /// Milliseconds until the lock ends.
+        retry_after_ms: u64,
+    },
 }
 
 impl Error {
@@ -89,6 +97,7 @@ impl Error {
             Error::Limit(_) => ErrorCode::Limit,
             Error::Storage(_) => ErrorCode::Storage,
             Error::Camera(_) => ErrorCode::Camera,
+            Error::Locked { .. } => ErrorCode::Locked,
         }
     }
 
@@ -131,11 +140,13 @@ pub enum ErrorCode {
     Storage,
     /// `CAMERA`
     Camera,
+    /// `LOCKED`
+    Locked,
 }
 
 impl ErrorCode {
     /// Every code: the one list the TypeScript `ErrorCode` union and the README are tested against.
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 14] = [
         ErrorCode::NoFace,
         ErrorCode::MultipleFaces,
         ErrorCode::FaceTooSmall,
@@ -149,6 +160,7 @@ impl ErrorCode {
         ErrorCode::Limit,
         ErrorCode::Storage,
         ErrorCode::Camera,
+        ErrorCode::Locked,
     ];
 
     /// The code as the string the JavaScript layer throws.
@@ -167,6 +179,7 @@ impl ErrorCode {
             ErrorCode::Limit => "LIMIT",
             ErrorCode::Storage => "STORAGE",
             ErrorCode::Camera => "CAMERA",
+            ErrorCode::Locked => "LOCKED",
         }
     }
 }

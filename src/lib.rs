@@ -37,6 +37,7 @@ pub mod gallery;
 pub mod geometry;
 pub mod head;
 pub mod landmarks;
+pub mod liveness;
 // Training: feature `learn`, native only (the wasm build never compiles it).
 #[cfg(all(feature = "learn", not(target_arch = "wasm32")))]
 pub mod learn;

@@ -49,4 +49,4 @@ export interface Enrollment { id: string; shots: number; createdAt: number; upda
 export interface RuleInfo { name: string; threshold: number; provenance: string }
 /** Stable codes on thrown errors (`err.code`). */
 export type ErrorCode = "NO_FACE" | "MULTIPLE_FACES" | "FACE_TOO_SMALL" | "INVALID_FRAME" | "MODEL" | "UNKNOWN_ID"
-  | "MODEL_MISMATCH" | "INVALID_TEMPLATE" | "INVALID_ARGUMENT" | "MISMATCH" | "LIMIT" | "STORAGE" | "CAMERA";
+  | "MODEL_MISMATCH" | "INVALID_TEMPLATE" | "INVALID_ARGUMENT" | "MISMATCH" | "LIMIT" | "STORAGE" | "CAMERA" | "LOCKED";
