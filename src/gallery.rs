@@ -4,6 +4,7 @@
 use crate::embed::Embedding;
 use crate::error::{Error, Result};
 use crate::head::Head;
+use crate::liveness::{Outcome, Report, Session};
 use crate::store::Store;
 use crate::template::{self, check_id, now_ms, Enrollment};
 use serde::Serialize;
@@ -168,6 +169,25 @@ impl Verification {
     }
 }
 
+/// The answer to "is this the enrolled person, alive in front of the camera?".
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveVerification {
+    /// The challenge passed: one real, moving head did every step, the same person throughout.
+    pub is_live: bool,
+    /// The decision on the session's probe, when live.
+    pub verification: Option<Verification>,
+    /// What was asked and seen.
+    pub report: Report,
+}
+
+impl LiveVerification {
+    /// Live and the enrolled person.
+    pub fn is_match(&self) -> bool {
+        self.verification.is_some_and(|v| v.is_match)
+    }
+}
+
 /// One answer to "which enrolled person is this?".
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Candidate {
@@ -311,9 +331,27 @@ impl<S: Store> Gallery<S> {
 
     /// 1:1 — does `probe` show the person enrolled as `id`?
     pub async fn verify(&self, id: &str, probe: &Embedding) -> Result<Verification> {
+        self.rule.decide(&self.template(id).await?, probe)
+    }
+
+    /// The template (mean of the shots) of `id`, checked to be of this gallery's model.
+    pub async fn template(&self, id: &str) -> Result<Embedding> {
         let enrollment = self.store.get(id).await?.ok_or_else(|| Error::UnknownIdentity(id.to_owned()))?;
         enrollment.check_model(&self.model_sha256)?;
-        self.rule.decide(&enrollment.template()?, probe)
+        enrollment.template()
+    }
+
+    /// 1:1 with liveness: decides on a finished liveness [`Session`] run for `id` (each of its
+    /// frames checked against `id`'s template). A passed challenge is verified like
+    /// [`Gallery::verify`] with the session's probe; a failed one is not live and no match.
+    pub async fn verify_live(&self, id: &str, session: &Session) -> Result<LiveVerification> {
+        let report = session.report();
+        let verification = match (report.outcome, session.probe()) {
+            (Some(Outcome::Passed), Some(probe)) => Some(self.verify(id, probe).await?),
+            (Some(_), _) => None,
+            (None, _) => return Err(Error::InvalidArgument("the liveness challenge has not finished".into())),
+        };
+        Ok(LiveVerification { is_live: verification.is_some(), verification, report })
     }
 
     /// 1:K — up to `k` enrolled identities that the rule accepts for `probe`, best first

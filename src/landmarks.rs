@@ -105,15 +105,16 @@ impl Landmarker {
 
     /// The five ArcFace points of `face`, from FaceMesh.
     pub fn five_points(&self, frame: &Frame, face: &Face) -> Result<FivePoints> {
-        let (mesh, _) = self.mesh(frame, face)?;
-        Ok(FivePoints::from_mesh(&mesh))
+        Ok(FivePoints::from_mesh(&self.mesh3d(frame, face)?))
     }
 }
 
 impl FivePoints {
-    /// Eye centres (mean of the corners 33/133 and 362/263), nose tip 1, mouth corners 61/291.
-    fn from_mesh(mesh: &[Point]) -> Self {
-        FivePoints([mesh[33].midpoint(mesh[133]), mesh[362].midpoint(mesh[263]), mesh[1], mesh[61], mesh[291]])
+    /// From a FaceMesh mesh: eye centres (mean of the corners 33/133 and 362/263), nose tip 1,
+    /// mouth corners 61/291.
+    pub fn from_mesh(mesh: &Mesh) -> Self {
+        let p = |i: usize| mesh.points.get(i).copied().unwrap_or_default().xy();
+        FivePoints([p(33).midpoint(p(133)), p(362).midpoint(p(263)), p(1), p(61), p(291)])
     }
 
     /// From BlazeFace keypoints; both mouth corners are the mouth centre, which the ArcFace

@@ -51,7 +51,7 @@ pub use detect::{Detector, DetectorOptions, Face};
 pub use embed::{Embedder, Embedding};
 pub use error::{Error, ErrorCode, Result};
 pub use frame::{Frame, PixelFormat};
-pub use gallery::{Candidate, Gallery, ImportMode, Limits, Rule, Threshold, Verification};
+pub use gallery::{Candidate, Gallery, ImportMode, Limits, LiveVerification, Rule, Threshold, Verification};
 pub use geometry::{Point, Rect, Similarity};
 pub use head::{Head, HeadKind};
 pub use landmarks::{FivePoints, LandmarkSource, Landmarker, Mesh, Point3};

@@ -141,6 +141,18 @@ impl Pipeline {
         align(frame, &points)
     }
 
+    /// FaceMesh's points of `face` and its embedding, running FaceMesh once (its points also
+    /// align the face when the landmark source is FaceMesh).
+    pub fn mesh_and_embed(&self, frame: &Frame, face: &Face) -> Result<(Mesh, Embedding)> {
+        let mesh = self.mesh(frame, face)?;
+        let points = match self.options.landmarks {
+            LandmarkSource::FaceMesh => FivePoints::from_mesh(&mesh),
+            LandmarkSource::BlazeFace => FivePoints::from_blazeface(face),
+        };
+        let embedding = self.embed_aligned(&align(frame, &points)?)?;
+        Ok((mesh, embedding))
+    }
+
     /// The embedding of an aligned crop (with the mirror image too when `flip` is set).
     pub fn embed_aligned(&self, face: &AlignedFace) -> Result<Embedding> {
         self.embedder.embed(face, self.options.flip)

@@ -1,0 +1,447 @@
+//! The challenge as a state machine over observed frames: ask for each step, wait for the head to
+//! come back to the centre, fail on a wrong move, a timeout, a second face or a different person,
+//! and finally require parallax (see [`super::planar`]).
+
+use super::planar::Landmarks;
+use super::pose::Pose;
+use super::{Challenge, Step, Timing};
+use crate::error::Result;
+use crate::landmarks::Mesh;
+use serde::Serialize;
+
+/// Turning by at least this many degrees from the starting pose counts as a turn.
+pub const TURN_DEGREES: f32 = 18.0;
+/// Tilting by at least this many degrees from the starting pose counts as looking up or down.
+pub const NOD_DEGREES: f32 = 12.0;
+/// Eyes at most this fraction as open as at the start count as a blink.
+pub const BLINK_RATIO: f32 = 0.6;
+/// Back at the centre: within these degrees of the starting yaw and pitch, eyes open again.
+pub const CENTRE_DEGREES: (f32, f32) = (8.0, 6.0);
+/// Least parallax (landmark distance from the best homography, in eye distances; the
+/// second-largest over the frames) of a real head; a flat picture stays below it.
+pub const MIN_PARALLAX: f32 = 0.05;
+
+/// What the person is asked to do now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "kind", content = "step")]
+pub enum Prompt {
+    /// Look straight at the camera (at the start and between steps).
+    Centre,
+    /// Do this step.
+    Step(Step),
+}
+
+/// What one frame showed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Seen {
+    /// No face (the frame is not used).
+    NoFace,
+    /// More than one face: the challenge fails.
+    MultipleFaces,
+    /// One face: its pose, its landmarks, and whether its embedding matches the person being
+    /// checked.
+    Face {
+        /// Pose and eye opening.
+        pose: Pose,
+        /// The points of the flat-picture test.
+        landmarks: Landmarks,
+        /// The embedding matched the claimed (or first seen) person.
+        same_person: bool,
+    },
+}
+
+impl Seen {
+    /// One face, from its FaceMesh mesh.
+    pub fn face(mesh: &Mesh, same_person: bool) -> Result<Seen> {
+        let pose = Pose::of(mesh)?;
+        let landmarks = Landmarks::of(mesh).ok_or_else(|| {
+            crate::Error::InvalidArgument(format!("a FaceMesh mesh has 468 points, not {}", mesh.points.len()))
+        })?;
+        Ok(Seen::Face { pose, landmarks, same_person })
+    }
+}
+
+/// One frame's observation and its time (ms, any monotonic clock).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    /// When the frame was taken.
+    pub t_ms: f64,
+    /// What it showed.
+    pub seen: Seen,
+}
+
+/// Why a challenge failed.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "reason")]
+pub enum Failure {
+    /// A prompt was not followed in time (or the whole challenge took too long).
+    Timeout {
+        /// The prompt waited for.
+        prompt: Prompt,
+    },
+    /// Another movement than the one asked.
+    WrongMove {
+        /// The step asked.
+        expected: Step,
+        /// The movement seen.
+        seen: Step,
+    },
+    /// The landmarks moved like a flat picture.
+    Flat {
+        /// Parallax measured (eye distances).
+        parallax: f32,
+        /// Parallax a real head shows.
+        needed: f32,
+    },
+    /// More than one face in a frame.
+    MultipleFaces,
+    /// A frame showed somebody else.
+    DifferentPerson,
+}
+
+/// How a challenge ended.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "result")]
+pub enum Outcome {
+    /// Every step was done in order by one real, moving head.
+    Passed,
+    /// It failed.
+    Failed(Failure),
+}
+
+/// Where a challenge is after a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "state")]
+pub enum Progress {
+    /// Waiting for the person to follow `prompt`; `done` steps are complete.
+    Asking {
+        /// What to show the person.
+        prompt: Prompt,
+        /// Steps done so far.
+        done: usize,
+    },
+    /// Finished.
+    Finished(Outcome),
+}
+
+/// A step seen and when.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Done {
+    /// The step.
+    pub step: Step,
+    /// Ms after the first face.
+    pub at_ms: f64,
+}
+
+/// A running challenge. Feed it every frame with [`Check::push`] until it is finished.
+#[derive(Debug, Clone)]
+pub struct Check {
+    challenge: Challenge,
+    /// Time of the first frame.
+    clock: Option<f64>,
+    /// Time, pose and landmarks of the first face.
+    start: Option<(f64, Pose, Landmarks)>,
+    prompt_since: f64,
+    prompt: Prompt,
+    done: Vec<Done>,
+    /// The two largest parallax values seen.
+    parallax: [f32; 2],
+    frames: usize,
+    face_frames: usize,
+    outcome: Option<Outcome>,
+}
+
+/// What a challenge asked and saw.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// The steps asked, in order.
+    pub asked: Vec<Step>,
+    /// The steps seen, in order, with their times.
+    pub done: Vec<Done>,
+    /// Frames pushed, and frames with one face.
+    pub frames: usize,
+    /// Frames with exactly one face.
+    pub face_frames: usize,
+    /// Parallax of the head's landmarks (second-largest over the frames, eye distances).
+    pub parallax: f32,
+    /// The ending; `None` while running.
+    pub outcome: Option<Outcome>,
+}
+
+impl Check {
+    /// Starts `challenge`; the clock starts with the first frame.
+    pub fn new(challenge: Challenge) -> Check {
+        Check {
+            challenge,
+            clock: None,
+            start: None,
+            prompt_since: 0.0,
+            prompt: Prompt::Centre,
+            done: Vec::new(),
+            parallax: [0.0; 2],
+            frames: 0,
+            face_frames: 0,
+            outcome: None,
+        }
+    }
+
+    /// The challenge being run.
+    pub fn challenge(&self) -> &Challenge {
+        &self.challenge
+    }
+
+    /// Takes one frame's observation and says what to ask next, or how it ended.
+    pub fn push(&mut self, observation: Observation) -> Progress {
+        if let Some(outcome) = self.outcome {
+            return Progress::Finished(outcome);
+        }
+        self.frames += 1;
+        let t = observation.t_ms;
+        let started = *self.clock.get_or_insert_with(|| {
+            self.prompt_since = t;
+            t
+        });
+        let outcome = match observation.seen {
+            Seen::MultipleFaces => Some(Outcome::Failed(Failure::MultipleFaces)),
+            Seen::Face { same_person: false, .. } => Some(Outcome::Failed(Failure::DifferentPerson)),
+            Seen::Face { pose, landmarks, .. } => {
+                self.face_frames += 1;
+                self.face(t, pose, landmarks)
+            }
+            Seen::NoFace => None,
+        };
+        let Timing { step_ms, total_ms } = self.challenge.timing;
+        let late = t - self.prompt_since > step_ms || t - started > total_ms;
+        self.outcome = outcome.or(late.then_some(Outcome::Failed(Failure::Timeout { prompt: self.prompt })));
+        match self.outcome {
+            Some(outcome) => Progress::Finished(outcome),
+            None => Progress::Asking { prompt: self.prompt, done: self.done.len() },
+        }
+    }
+
+    /// A frame with one face of the right person.
+    fn face(&mut self, t: f64, pose: Pose, landmarks: Landmarks) -> Option<Outcome> {
+        let Some((t0, base, first)) = &self.start else {
+            self.start = Some((t, pose, landmarks));
+            self.ask_next(t);
+            return None;
+        };
+        let parallax = first.parallax(&landmarks);
+        if parallax > self.parallax[0] {
+            self.parallax = [parallax, self.parallax[0]];
+        } else if parallax > self.parallax[1] {
+            self.parallax[1] = parallax;
+        }
+        let (dyaw, dpitch) = (pose.yaw - base.yaw, pose.pitch - base.pitch);
+        let moves = [
+            (Step::TurnLeft, dyaw >= TURN_DEGREES),
+            (Step::TurnRight, dyaw <= -TURN_DEGREES),
+            (Step::LookUp, dpitch >= NOD_DEGREES),
+            (Step::LookDown, dpitch <= -NOD_DEGREES),
+            (Step::Blink, pose.eyes <= BLINK_RATIO * base.eyes),
+        ];
+        let at_ms = t - t0;
+        match self.prompt {
+            Prompt::Centre => {
+                let centred = dyaw.abs() < CENTRE_DEGREES.0 && dpitch.abs() < CENTRE_DEGREES.1;
+                if centred && pose.eyes > BLINK_RATIO * base.eyes {
+                    self.ask_next(t);
+                }
+                None
+            }
+            Prompt::Step(expected) => {
+                if moves.iter().any(|&(step, seen)| step == expected && seen) {
+                    self.done.push(Done { step: expected, at_ms });
+                    if self.done.len() == self.challenge.steps.len() {
+                        return Some(self.verdict());
+                    }
+                    self.prompt = Prompt::Centre;
+                    self.prompt_since = t;
+                    return None;
+                }
+                // A blink is not a wrong move: people blink without being asked.
+                let wrong = moves.iter().find(|&&(step, seen)| seen && step != Step::Blink);
+                wrong.map(|&(seen, _)| Outcome::Failed(Failure::WrongMove { expected, seen }))
+            }
+        }
+    }
+
+    /// Asks for the next step after the centre.
+    fn ask_next(&mut self, t: f64) {
+        self.prompt = Prompt::Step(self.challenge.steps[self.done.len()]);
+        self.prompt_since = t;
+    }
+
+    fn verdict(&self) -> Outcome {
+        let parallax = self.parallax[1];
+        if parallax >= MIN_PARALLAX {
+            Outcome::Passed
+        } else {
+            Outcome::Failed(Failure::Flat { parallax, needed: MIN_PARALLAX })
+        }
+    }
+
+    /// How it ended; `None` while running.
+    pub fn outcome(&self) -> Option<Outcome> {
+        self.outcome
+    }
+
+    /// What was asked and seen so far.
+    pub fn report(&self) -> Report {
+        Report {
+            asked: self.challenge.steps.clone(),
+            done: self.done.clone(),
+            frames: self.frames,
+            face_frames: self.face_frames,
+            parallax: self.parallax[1],
+            outcome: self.outcome,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::liveness::synthetic::head;
+
+    /// Frames 100 ms apart: (yaw, pitch, eyes open) per frame.
+    fn run(steps: &[Step], poses: &[(f32, f32, f32)]) -> (Progress, Report) {
+        let mut check = Check::new(Challenge::new(steps.to_vec(), Timing::default()).unwrap());
+        let mut last = Progress::Asking { prompt: Prompt::Centre, done: 0 };
+        for (i, &(yaw, pitch, open)) in poses.iter().enumerate() {
+            let seen = Seen::face(&head(yaw, pitch, open, (i as f32, 0.0)), true).unwrap();
+            last = check.push(Observation { t_ms: i as f64 * 100.0, seen });
+        }
+        (last, check.report())
+    }
+
+    /// A head doing `steps` one after another, 0.5 s each, back to the centre in between.
+    fn perform(steps: &[Step]) -> Vec<(f32, f32, f32)> {
+        let mut poses = vec![(0.0, 0.0, 1.0); 3];
+        for step in steps {
+            let pose = match step {
+                Step::TurnLeft => (25.0, 0.0, 1.0),
+                Step::TurnRight => (-25.0, 0.0, 1.0),
+                Step::LookUp => (0.0, 18.0, 1.0),
+                Step::LookDown => (0.0, -18.0, 1.0),
+                Step::Blink => (0.0, 0.0, 0.1),
+            };
+            poses.extend([pose; 3]);
+            poses.extend([(0.0, 0.0, 1.0); 2]);
+        }
+        poses
+    }
+
+    #[test]
+    fn a_head_doing_the_steps_in_order_passes() {
+        for steps in [vec![Step::TurnLeft, Step::Blink], vec![Step::LookDown, Step::TurnRight, Step::LookUp]] {
+            let (progress, report) = run(&steps, &perform(&steps));
+            assert_eq!(progress, Progress::Finished(Outcome::Passed), "{report:?}");
+            assert_eq!(report.done.iter().map(|d| d.step).collect::<Vec<_>>(), steps);
+            assert!(report.parallax >= MIN_PARALLAX, "{report:?}");
+        }
+    }
+
+    #[test]
+    fn prompts_follow_the_challenge() {
+        let steps = [Step::Blink, Step::TurnLeft];
+        let poses = perform(&steps);
+        let (progress, _) = run(&steps, &poses[..1]);
+        assert_eq!(progress, Progress::Asking { prompt: Prompt::Step(Step::Blink), done: 0 });
+        let (progress, _) = run(&steps, &poses[..4]);
+        assert_eq!(progress, Progress::Asking { prompt: Prompt::Centre, done: 1 });
+        let (progress, _) = run(&steps, &poses[..7]);
+        assert_eq!(progress, Progress::Asking { prompt: Prompt::Step(Step::TurnLeft), done: 1 });
+    }
+
+    #[test]
+    fn the_wrong_move_fails_and_an_unasked_blink_does_not() {
+        let (progress, _) = run(&[Step::TurnLeft, Step::LookUp], &perform(&[Step::TurnRight, Step::LookUp]));
+        let wrong = Failure::WrongMove { expected: Step::TurnLeft, seen: Step::TurnRight };
+        assert_eq!(progress, Progress::Finished(Outcome::Failed(wrong)));
+        let steps = [Step::TurnLeft, Step::Blink];
+        let (progress, report) = run(&steps, &perform(&[Step::Blink, Step::TurnLeft]));
+        assert_eq!(progress, Progress::Asking { prompt: Prompt::Step(Step::Blink), done: 1 }, "{report:?}");
+    }
+
+    #[test]
+    fn too_slow_or_still_times_out() {
+        let steps = [Step::TurnLeft, Step::Blink];
+        let still = vec![(0.0, 0.0, 1.0); 45];
+        let (progress, _) = run(&steps, &still);
+        assert_eq!(
+            progress,
+            Progress::Finished(Outcome::Failed(Failure::Timeout { prompt: Prompt::Step(Step::TurnLeft) }))
+        );
+        // The turn comes 4.5 s after it was asked: later than the 4 s per step.
+        let mut slow = vec![(0.0, 0.0, 1.0); 46];
+        slow.extend(perform(&steps));
+        let (progress, _) = run(&steps, &slow);
+        assert!(matches!(progress, Progress::Finished(Outcome::Failed(Failure::Timeout { .. }))), "{progress:?}");
+    }
+
+    #[test]
+    fn a_flat_picture_moved_like_a_head_fails() {
+        // A card: the frontal landmarks moved by the card's own turn (a plane), while the mesh's
+        // depth says the head turned (FaceMesh reading a tilted photo may well say so).
+        let steps = [Step::TurnLeft, Step::LookUp];
+        let mut check = Check::new(Challenge::new(steps.to_vec(), Timing::default()).unwrap());
+        let flat = |yaw: f32, pitch: f32| {
+            let front = head(0.0, 0.0, 1.0, (0.0, 0.0));
+            let turned = head(yaw, pitch, 1.0, (0.0, 0.0));
+            let (sy, cy) = yaw.to_radians().sin_cos();
+            let (sp, cp) = pitch.to_radians().sin_cos();
+            let points = front
+                .points
+                .iter()
+                .zip(&turned.points)
+                .map(|(p, t)| {
+                    let (x, y) = (p.x - 320.0, p.y - 240.0);
+                    let (x, z) = (cy * x, sy * x + 100.0);
+                    let (y, z) = (cp * y, -sp * y + z);
+                    let k = 600.0 / (600.0 + z);
+                    crate::landmarks::Point3 { x: 320.0 + x * k, y: 240.0 + y * k, z: t.z }
+                })
+                .collect();
+            Mesh { points, presence: 1.0 }
+        };
+        let mut last = None;
+        let poses = perform(&steps);
+        for (i, &(yaw, pitch, _)) in poses.iter().enumerate() {
+            let seen = Seen::face(&flat(yaw, pitch), true).unwrap();
+            last = Some(check.push(Observation { t_ms: i as f64 * 100.0, seen }));
+        }
+        let report = check.report();
+        assert!(matches!(last, Some(Progress::Finished(Outcome::Failed(Failure::Flat { .. })))), "{last:?} {report:?}");
+        assert_eq!(report.done.len(), 2, "the moves were seen, the parallax was not");
+    }
+
+    #[test]
+    fn another_face_or_person_fails_at_once() {
+        let mut check = Check::new(Challenge::new(vec![Step::TurnLeft, Step::Blink], Timing::default()).unwrap());
+        let me = Seen::face(&head(0.0, 0.0, 1.0, (0.0, 0.0)), true).unwrap();
+        assert!(matches!(check.push(Observation { t_ms: 0.0, seen: me.clone() }), Progress::Asking { .. }));
+        let other = Seen::face(&head(0.0, 0.0, 1.0, (0.0, 0.0)), false).unwrap();
+        let failed = Progress::Finished(Outcome::Failed(Failure::DifferentPerson));
+        assert_eq!(check.push(Observation { t_ms: 100.0, seen: other }), failed);
+        assert_eq!(check.push(Observation { t_ms: 200.0, seen: me }), failed, "finished stays finished");
+        let mut check = Check::new(Challenge::new(vec![Step::TurnLeft, Step::Blink], Timing::default()).unwrap());
+        let two = check.push(Observation { t_ms: 0.0, seen: Seen::MultipleFaces });
+        assert_eq!(two, Progress::Finished(Outcome::Failed(Failure::MultipleFaces)));
+    }
+
+    #[test]
+    fn challenges_are_checked_and_drawn_at_random() {
+        let t = Timing::default();
+        assert!(Challenge::new(vec![Step::Blink], t).is_err());
+        assert!(Challenge::new(vec![Step::TurnLeft, Step::TurnLeft], t).is_err());
+        assert!(Challenge::new(vec![Step::TurnLeft, Step::Blink], Timing { step_ms: 0.0, ..t }).is_err());
+        assert!(Challenge::random(1, t).is_err() && Challenge::random(6, t).is_err());
+        let drawn: std::collections::HashSet<Vec<Step>> =
+            (0..50).map(|_| Challenge::random(2, t).unwrap().steps().to_vec()).collect();
+        assert!(drawn.len() > 5, "50 draws gave {} different challenges", drawn.len());
+        assert!(drawn.iter().all(|s| s.len() == 2 && s[0] != s[1]));
+    }
+}

@@ -1,0 +1,65 @@
+//! A challenge run on camera frames: each frame through the pipeline (exactly one face, its mesh,
+//! its embedding), the identity checked on every frame, the check's progress returned.
+
+use super::check::{Check, Observation, Outcome, Progress, Report, Seen};
+use super::Challenge;
+use crate::embed::Embedding;
+use crate::error::{Error, Result};
+use crate::frame::Frame;
+use crate::pipeline::{Pipeline, Selection};
+
+/// One liveness challenge over a stream of frames, for one person.
+#[derive(Debug, Clone)]
+pub struct Session {
+    check: Check,
+    /// The first face's embedding (taken while the person looks at the camera): the probe to
+    /// decide with, and who the challenge is about when no template is given.
+    first: Option<Embedding>,
+}
+
+impl Session {
+    /// Starts `challenge`.
+    pub fn new(challenge: Challenge) -> Session {
+        Session { check: Check::new(challenge), first: None }
+    }
+
+    /// Runs one frame taken at `t_ms`: no face leaves the frame unused, two faces fail the
+    /// challenge, one face is embedded and must be the same person — `same(embedding)` decides
+    /// (e.g. the gallery's rule against the claimed id's template); `same` gets `None` as the
+    /// reference when no template is known, and the first face is then the reference.
+    pub fn push(
+        &mut self,
+        pipeline: &Pipeline,
+        frame: &Frame,
+        t_ms: f64,
+        same: impl Fn(&Embedding, Option<&Embedding>) -> Result<bool>,
+    ) -> Result<Progress> {
+        let seen = match pipeline.select(frame, Selection::Single) {
+            Ok(face) => {
+                let (mesh, embedding) = pipeline.mesh_and_embed(frame, &face)?;
+                let same_person = same(&embedding, self.first.as_ref())?;
+                self.first.get_or_insert(embedding);
+                Seen::face(&mesh, same_person)?
+            }
+            Err(Error::NoFace | Error::FaceTooSmall { .. }) => Seen::NoFace,
+            Err(Error::MultipleFaces { .. }) => Seen::MultipleFaces,
+            Err(e) => return Err(e),
+        };
+        Ok(self.check.push(Observation { t_ms, seen }))
+    }
+
+    /// How it ended; `None` while running.
+    pub fn outcome(&self) -> Option<Outcome> {
+        self.check.outcome()
+    }
+
+    /// What was asked and seen so far.
+    pub fn report(&self) -> Report {
+        self.check.report()
+    }
+
+    /// The first face's embedding: the probe to decide with once passed.
+    pub fn probe(&self) -> Option<&Embedding> {
+        self.first.as_ref()
+    }
+}
