@@ -21,14 +21,29 @@ pub const CENTRE_DEGREES: (f32, f32) = (8.0, 6.0);
 /// second-largest over the frames) of a real head; a flat picture stays below it.
 pub const MIN_PARALLAX: f32 = 0.05;
 
-/// What the person is asked to do now.
+/// What the person is asked to do now; serialised as `"centre"` or the step's name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase", tag = "kind", content = "step")]
+#[serde(rename_all = "camelCase", untagged)]
 pub enum Prompt {
     /// Look straight at the camera (at the start and between steps).
+    #[serde(serialize_with = "centre")]
     Centre,
     /// Do this step.
     Step(Step),
+}
+
+fn centre<S: serde::Serializer>(s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str("centre")
+}
+
+impl Prompt {
+    /// What to tell the person, in English.
+    pub fn instruction(self) -> &'static str {
+        match self {
+            Prompt::Centre => "Look straight at the camera",
+            Prompt::Step(step) => step.instruction(),
+        }
+    }
 }
 
 /// What one frame showed.
@@ -430,6 +445,14 @@ mod tests {
         let mut check = Check::new(Challenge::new(vec![Step::TurnLeft, Step::Blink], Timing::default()).unwrap());
         let two = check.push(Observation { t_ms: 0.0, seen: Seen::MultipleFaces });
         assert_eq!(two, Progress::Finished(Outcome::Failed(Failure::MultipleFaces)));
+    }
+
+    #[test]
+    fn prompts_serialise_as_names() {
+        assert_eq!(serde_json::to_string(&Prompt::Centre).unwrap(), r#""centre""#);
+        assert_eq!(serde_json::to_string(&Prompt::Step(Step::TurnLeft)).unwrap(), r#""turnLeft""#);
+        let timeout = Failure::Timeout { prompt: Prompt::Step(Step::Blink) };
+        assert_eq!(serde_json::to_string(&timeout).unwrap(), r#"{"reason":"timeout","prompt":"blink"}"#);
     }
 
     #[test]

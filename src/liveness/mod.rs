@@ -24,6 +24,17 @@ pub enum Step {
 impl Step {
     /// Every step.
     pub const ALL: [Step; 5] = [Step::TurnLeft, Step::TurnRight, Step::LookUp, Step::LookDown, Step::Blink];
+
+    /// What to tell the person, in English.
+    pub fn instruction(self) -> &'static str {
+        match self {
+            Step::TurnLeft => "Turn your head to your left",
+            Step::TurnRight => "Turn your head to your right",
+            Step::LookUp => "Tilt your head up",
+            Step::LookDown => "Tilt your head down",
+            Step::Blink => "Blink",
+        }
+    }
 }
 
 mod check;

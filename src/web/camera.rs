@@ -27,7 +27,7 @@ pub struct Camera {
 }
 
 /// Waits for `ms` milliseconds on the browser's timer.
-async fn sleep(ms: i32) {
+pub(super) async fn sleep(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(w) = web_sys::window() {
             let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);

@@ -5,6 +5,7 @@
 
 mod camera;
 mod error;
+mod live;
 mod source;
 mod store;
 

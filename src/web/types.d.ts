@@ -47,6 +47,55 @@ export interface DetectedFace { box: Box; score: number }
 export interface Enrollment { id: string; shots: number; createdAt: number; updatedAt: number }
 /** The rule deciding verify and identify. */
 export interface RuleInfo { name: string; threshold: number; provenance: string }
+/** A step of the liveness challenge (directions are the person's own). */
+export type LiveStep = "turnLeft" | "turnRight" | "lookUp" | "lookDown" | "blink";
+/** Options of `verifyLive`. */
+export interface LiveOptions {
+  /** How many random steps (2-5, default 2), or the steps themselves in order. */
+  steps?: number | LiveStep[];
+  /** Longest whole challenge in ms (default 15000). */
+  timeoutMs?: number;
+  /** Longest wait for each prompt in ms (default 4000). */
+  stepTimeoutMs?: number;
+  /** Called with each new prompt, and once when the challenge ends. */
+  onProgress?: (progress: LiveProgress) => void;
+}
+/** What to show the person now. */
+export interface LiveProgress {
+  /** "centre" (look at the camera) or the step asked. */
+  prompt: "centre" | LiveStep;
+  /** The prompt in English, e.g. "Turn your head to your left". */
+  instruction: string;
+  /** Steps done so far. */
+  done: number;
+  /** Every step of the challenge, in order. */
+  steps: LiveStep[];
+  /** The challenge is over (the result follows). */
+  finished: boolean;
+}
+/** Why a challenge failed. */
+export type LiveFailure =
+  | { reason: "timeout"; prompt: "centre" | LiveStep }
+  | { reason: "wrongMove"; expected: LiveStep; seen: LiveStep }
+  | { reason: "flat"; parallax: number; needed: number }
+  | { reason: "multipleFaces" }
+  | { reason: "differentPerson" };
+/** What a liveness challenge asked and saw. */
+export interface LiveReport {
+  asked: LiveStep[];
+  done: { step: LiveStep; atMs: number }[];
+  frames: number;
+  faceFrames: number;
+  /** How far the landmarks moved from a flat picture's motion (eye distances). */
+  parallax: number;
+  outcome: ({ result: "passed" } | ({ result: "failed" } & LiveFailure)) | null;
+}
+/** The result of `verifyLive`: the verify fields are present when the challenge passed. */
+export interface LiveResult extends Partial<Omit<VerifyResult, "box" | "isMatch">> {
+  isLive: boolean;
+  isMatch: boolean;
+  report: LiveReport;
+}
 /** Stable codes on thrown errors (`err.code`). */
 export type ErrorCode = "NO_FACE" | "MULTIPLE_FACES" | "FACE_TOO_SMALL" | "INVALID_FRAME" | "MODEL" | "UNKNOWN_ID"
   | "MODEL_MISMATCH" | "INVALID_TEMPLATE" | "INVALID_ARGUMENT" | "MISMATCH" | "LIMIT" | "STORAGE" | "CAMERA" | "LOCKED";
