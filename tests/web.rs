@@ -17,6 +17,9 @@ wasm_bindgen_test_configure!(run_in_browser);
 mod decisions;
 
 use decisions::{mirrored, ASTRONAUT, BIDEN, OBAMA, OBAMA_2};
+
+#[path = "web/live.rs"]
+mod live;
 use facegate::{Gallery, IndexedDbStore, MemoryStore, Pipeline, Rule};
 
 const CAT: &[u8] = include_bytes!("fixtures/chelsea.png");

@@ -1,5 +1,7 @@
-// The demo page: camera preview with the detected box, enroll, verify, identify, sign in,
-// list/delete. Everything runs locally through the facegate package.
+// The demo page: camera preview with the detected box, enroll, verify, identify, sign in with
+// a liveness challenge, list/delete. Everything runs locally through the facegate package.
+// `?steps=turnLeft,blink` fixes the sign-in challenge (for recorded test clips); otherwise it is
+// random.
 import init, { FaceVerifier, Camera } from "../pkg/facegate.js";
 
 const $ = (id) => document.getElementById(id);
@@ -43,10 +45,12 @@ async function refresh() {
   $("verify-name").replaceChildren(...people.map((p) => new Option(p.id, p.id)));
 }
 
-// Live preview: the detected box and the time per detection.
+// Live preview: the detected box and the time per detection (paused during a sign-in challenge,
+// which reads every frame itself).
 const overlay = $("overlay");
+let challenging = false;
 async function tick() {
-  if (cam) {
+  if (cam && !challenging) {
     const video = $("video");
     overlay.width = video.videoWidth;
     overlay.height = video.videoHeight;
@@ -104,12 +108,37 @@ $("identify").onclick = async () => {
   } catch (e) { show("verify-result", describe(e), false); }
 };
 
+const failures = {
+  timeout: (o) => `no "${o.prompt}" in time`,
+  wrongMove: (o) => `asked ${o.expected}, saw ${o.seen}`,
+  flat: (o) => `moved like a flat picture (parallax ${o.parallax.toFixed(3)} < ${o.needed})`,
+  multipleFaces: () => "more than one face",
+  differentPerson: () => "somebody else appeared",
+};
+const fixedSteps = new URLSearchParams(location.search).get("steps")?.split(",");
+
 $("signin").onclick = async () => {
+  const name = $("signin-name").value.trim();
   try {
     needCamera();
-    const [ranked] = await timed(() => fv.identify(cam.frame(), { topK: 1 }));
-    show("signin-result", ranked.length ? `Welcome back, ${ranked[0].id}!` : "Sign-in refused: face not recognised.", ranked.length > 0);
-  } catch (e) { show("signin-result", describe(e), false); }
+    challenging = true;
+    show("signin-result", "");
+    const r = await fv.verifyLive(name, cam, {
+      steps: fixedSteps,
+      onProgress: (p) => {
+        $("signin-prompt").textContent = p.finished ? "" : `${p.instruction} (${p.done} of ${p.steps.length} done)`;
+      },
+    });
+    const outcome = r.report.outcome;
+    show("signin-result", r.isMatch ? `Welcome back, ${name}!`
+      : r.isLive ? `Sign-in refused: not ${name}.`
+      : `Sign-in refused: liveness check failed: ${failures[outcome.reason](outcome)}.`, r.isMatch);
+  } catch (e) {
+    show("signin-result", e.code === "LOCKED" ? `Sign-in refused: ${e.message}` : describe(e), false);
+  } finally {
+    challenging = false;
+    $("signin-prompt").textContent = "";
+  }
 };
 
 $("clear").onclick = async () => { await fv.clear(); refresh(); };

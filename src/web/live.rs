@@ -92,7 +92,10 @@ impl From<LiveVerification> for LiveResult {
 
 /// The current frame of a `Camera` (anything with a `frame()` method) or of a drawable source.
 fn grab(source: &JsValue) -> Result<Frame, JsValue> {
-    let frame_fn = js_sys::Reflect::get(source, &"frame".into())?;
+    let frame_fn = match source.is_object() {
+        true => js_sys::Reflect::get(source, &"frame".into())?,
+        false => JsValue::UNDEFINED,
+    };
     match frame_fn.dyn_ref::<js_sys::Function>() {
         Some(f) => source::frame_from(&f.call0(source)?),
         None => source::frame_from(source),
