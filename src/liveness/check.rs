@@ -139,6 +139,13 @@ pub enum Progress {
     Finished(Outcome),
 }
 
+impl Progress {
+    /// The challenge has ended.
+    pub fn is_finished(&self) -> bool {
+        matches!(self, Progress::Finished(_))
+    }
+}
+
 /// A step seen and when.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
