@@ -1,5 +1,7 @@
 // The demo site (www/) in headless Chromium with a fake camera showing an LFW face: live box,
-// enroll, verify, sign in, list and delete — clicked through like a user would.
+// enroll, verify, a sign-in that the photo cannot pass (the liveness prompts show on screen),
+// list and delete — clicked through like a user would. A live head passing the same challenge is
+// tests/e2e/liveness.test.mjs.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
@@ -17,7 +19,7 @@ const text = (page, id) => page.locator(`#${id}`).textContent();
 const waitFor = (page, id, pattern) =>
   page.waitForFunction(([id, source]) => new RegExp(source).test(document.getElementById(id).textContent), [id, pattern.source], { timeout: 120_000 });
 
-test("the demo enrolls, verifies and signs in from the camera", async () => {
+test("the demo enrolls and verifies from the camera, and a photo cannot sign in", async () => {
   const video = y4m(join(work, "powell.y4m"), lfwImage("Colin_Powell", 1));
   await withBrowser(join(work, "profile"), video, async (browser) => {
     const page = browser.pages()[0] ?? (await browser.newPage());
@@ -33,13 +35,16 @@ test("the demo enrolls, verifies and signs in from the camera", async () => {
 
     await page.click("#verify");
     await waitFor(page, "verify-result", /MATCH: p\(same\) [01]\.\d{3} /);
+    await page.fill("#signin-name", "colin");
     await page.click("#signin");
-    await waitFor(page, "signin-result", /Welcome back, colin!/);
+    await waitFor(page, "signin-prompt", /^(Turn your head|Tilt your head|Blink)/);
+    await waitFor(page, "signin-result", /Sign-in refused: liveness check failed: no "\w+" in time\./);
+    assert.equal(await text(page, "signin-prompt"), "");
 
     await page.click("#people button");
     await page.waitForFunction(() => document.querySelectorAll("#people tr").length === 0);
     await page.click("#signin");
-    await waitFor(page, "signin-result", /refused/);
+    await waitFor(page, "signin-result", /UNKNOWN_ID/);
     assert.match(await text(page, "verify-result"), /threshold 0\.\d+/);
   });
 });

@@ -1,0 +1,62 @@
+// verifyLive through Chromium's fake camera: clips made at test time from an LFW photo with
+// `facegate liveness-clip` (a still photo, the photo moved as a flat card, a live head doing the
+// steps, and doing them in the wrong order); the person's other photo is enrolled. Only the live
+// head may pass. The camera is restarted right before each challenge so the clip plays from its
+// neutral start.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { root, lfw, lfwImage, cli, serve, withBrowser, openPage, need } from "./harness.mjs";
+
+need(join(root, "pkg/facegate_bg.wasm"), "the built package");
+need(cli, "the native CLI");
+const work = mkdtempSync(join(tmpdir(), "facegate-live-"));
+const server = await serve({ "/": root, "/lfw/": lfw });
+after(() => server.close());
+const steps = ["turnLeft", "blink"];
+
+/** A clip of `kind` made from Colin Powell's first photo. */
+function clip(kind) {
+  const out = join(work, `${kind}.y4m`);
+  execFileSync(cli, ["liveness-clip", "--kind", kind, "--steps", steps.join(","), "--seed", "7",
+    "--lead-ms", "1500", "--out", out, lfwImage("Colin_Powell", 1)]);
+  return out;
+}
+
+async function challenge(kind) {
+  return withBrowser(join(work, `profile-${kind}`), clip(kind), async (browser) => {
+    const page = await openPage(browser, `${server.url}/tests/e2e/page.html`);
+    return page.evaluate(async (steps) => {
+      await fv.clear();
+      await fv.enroll("colin", await lfw("Colin_Powell/Colin_Powell_0002.jpg"));
+      cam.stop();
+      window.cam = await Camera.start(document.getElementById("video"));
+      const prompts = [];
+      const started = performance.now();
+      const r = await fv.verifyLive("colin", cam, { steps, onProgress: (p) => prompts.push(p.prompt) });
+      return { ...r, prompts, ms: performance.now() - started };
+    }, steps);
+  });
+}
+
+test("a live head doing the steps passes", async () => {
+  const r = await challenge("live");
+  assert.equal(r.isLive, true, JSON.stringify(r.report));
+  assert.equal(r.isMatch, true, JSON.stringify(r));
+  assert.deepEqual(r.report.done.map((d) => d.step), steps);
+  assert.deepEqual(r.prompts.slice(0, 3), ["turnLeft", "centre", "blink"]);
+  assert.ok(r.report.parallax >= 0.05, JSON.stringify(r.report));
+  assert.ok(r.ms < 10_000, `${r.ms} ms`);
+});
+
+for (const [kind, reasons] of [["still", ["timeout"]], ["card", ["timeout", "flat", "wrongMove"]], ["wrong-order", ["wrongMove", "timeout"]]]) {
+  test(`a ${kind} clip is refused`, async () => {
+    const r = await challenge(kind);
+    assert.equal(r.isLive, false, JSON.stringify(r.report));
+    assert.equal(r.isMatch, false);
+    assert.ok(reasons.includes(r.report.outcome.reason), JSON.stringify(r.report));
+  });
+}
