@@ -1,5 +1,5 @@
 //! The browser layer (wasm32 only): `FaceVerifier` and `Camera` for JavaScript. It translates JS
-//! values into the core's walk (source → [`Frame`] → [`Pipeline`] → [`Gallery`]) and back, and
+//! values into the core's walk (source → [`Frame`](crate::Frame) → [`Pipeline`] → [`Gallery`]) and back, and
 //! keeps enrollments in IndexedDB. Every entry point returns a JS `Error` with a `code` instead
 //! of panicking, and the instance keeps working after an error.
 

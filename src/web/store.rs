@@ -21,6 +21,8 @@ use web_sys::{Event, EventTarget, IdbDatabase, IdbObjectStore, IdbRequest, IdbTr
 
 /// Object store holding the enrollments (key path `id`).
 const TEMPLATES: &str = "templates";
+/// Key path of [`TEMPLATES`].
+const TEMPLATES_KEY_PATH: &str = "id";
 /// Object store holding attempt state (out-of-line keys: the id, or another key).
 const ATTEMPTS: &str = "attempts";
 /// IndexedDB schema version. Version 1 created `templates`; version 2 adds `attempts`. An upgrade
@@ -28,7 +30,10 @@ const ATTEMPTS: &str = "attempts";
 const DB_VERSION: u32 = 2;
 /// How long an open may wait for other connections (other tabs at an older version) to close
 /// before it fails.
-pub(crate) const BLOCKED_MS: i32 = 3000;
+const BLOCKED_MS: i32 = 3000;
+/// Why a blocked open failed.
+const BLOCKED: &str = "blocked by another tab holding an older version of the database open — close other tabs of \
+                       this site and retry";
 
 #[wasm_bindgen]
 extern "C" {
@@ -109,6 +114,11 @@ fn from_js(value: JsValue) -> Result<Enrollment> {
     serde_wasm_bindgen::from_value(value).map_err(|e| Error::InvalidTemplate(format!("stored record: {e}")))
 }
 
+/// A count request's result.
+fn count_of(value: &JsValue) -> Result<usize> {
+    value.as_f64().map(|n| n as usize).ok_or_else(|| Error::Storage(format!("IndexedDB count: {value:?}")))
+}
+
 /// A key as the id it stands for.
 fn key_name(key: &JsValue) -> String {
     key.as_string()
@@ -133,7 +143,7 @@ impl Drop for IndexedDbStore {
 
 impl IndexedDbStore {
     /// Opens (creating or upgrading) the database `name`; `STORAGE` when it cannot be opened: a
-    /// newer schema version, or an upgrade blocked for [`BLOCKED_MS`] by another tab holding an
+    /// newer schema version, or an upgrade blocked for 3 s by another tab holding an
     /// older version open (an open given up on is aborted when it gets through: no connection
     /// is left behind and nothing is upgraded).
     pub async fn open(name: &str) -> Result<IndexedDbStore> {
@@ -217,13 +227,13 @@ impl Store for IndexedDbStore {
                 request("count", || store.count()).await
             })
             .await?;
-        Ok(count.as_f64().unwrap_or(0.0) as usize)
+        count_of(&count)
     }
 
     async fn remove(&self, id: &str) -> Result<bool> {
         self.transact(&[TEMPLATES, ATTEMPTS], IdbTransactionMode::Readwrite, |tx| async move {
             let templates = object_store(&tx, TEMPLATES)?;
-            let existed = request("count", || templates.count_with_key(&id.into())).await?.as_f64() == Some(1.0);
+            let existed = count_of(&request("count", || templates.count_with_key(&id.into())).await?)? > 0;
             request("delete", || templates.delete(&id.into())).await?;
             let attempts = object_store(&tx, ATTEMPTS)?;
             request("delete", || attempts.delete(&id.into())).await?;
@@ -372,13 +382,6 @@ async fn open_database(name: &str) -> Result<IdbDatabase> {
         .map_err(|e| Error::Storage(format!("IndexedDB open {name:?}: {}", describe(&e))))?;
     Ok(db.unchecked_into())
 }
-
-/// Key path of [`TEMPLATES`].
-const TEMPLATES_KEY_PATH: &str = "id";
-
-/// Why a blocked open failed.
-const BLOCKED: &str = "blocked by another tab holding an older version of the database open — close other tabs of \
-                       this site and retry";
 
 /// The store a `FaceVerifier` was created with (`storage: "indexeddb" | "memory"`).
 pub(crate) enum WebStore {
