@@ -1,7 +1,8 @@
-//! One enroll → verify → identify → export/import script that must give the same decisions on
-//! every [`Store`]: run natively on the file and memory stores (`tests/stores.rs`) and in the
-//! browser on IndexedDB and memory (`tests/web.rs`). Faces come from the committed fixtures
-//! (no dataset needed): Obama twice, Biden, and the astronaut with her mirror image.
+//! One enroll → verify → identify → export/import script, and one lockout script, that must give
+//! the same answers on every [`Store`]: run natively on the file and memory stores
+//! (`tests/stores.rs`) and in the browser on IndexedDB and memory (`tests/web.rs`,
+//! `tests/web/storage.rs`). Faces come from the committed fixtures (no dataset needed): Obama
+//! twice, Biden, and the astronaut with her mirror image.
 
 use facegate::{Embedding, Frame, Gallery, ImportMode, MemoryStore, Pipeline, Rule, Selection, Store};
 
