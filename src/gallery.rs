@@ -1,11 +1,13 @@
 //! The one place that decides: enrollment checks, verify (1:1) and identify (1:K, open set) by
-//! one [`Rule`] (cosine threshold or a trained head), over enrollments kept in any [`Store`].
+//! one [`Rule`] (cosine threshold or a trained head), attempt limits ([`Lockout`]), over
+//! enrollments kept in any [`Store`].
 
+use crate::attempts::{Attempts, Lockout};
 use crate::embed::Embedding;
 use crate::error::{Error, Result};
 use crate::head::Head;
 use crate::liveness::{Outcome, Report, Session};
-use crate::store::Store;
+use crate::store::{Damaged, Loaded, Store};
 use crate::template::{self, check_id, now_ms, Enrollment};
 use serde::Serialize;
 
@@ -225,14 +227,41 @@ pub enum ImportMode {
     Replace,
 }
 
+/// The time source of attempt limits, ms since the epoch (`Send + Sync` natively, so a gallery
+/// can be shared between threads; any closure in the browser).
+#[cfg(not(target_arch = "wasm32"))]
+pub trait Clock: Fn() -> f64 + Send + Sync {}
+#[cfg(not(target_arch = "wasm32"))]
+impl<F: Fn() -> f64 + Send + Sync> Clock for F {}
+/// The time source of attempt limits, ms since the epoch (`Send + Sync` natively, so a gallery
+/// can be shared between threads; any closure in the browser).
+#[cfg(target_arch = "wasm32")]
+pub trait Clock: Fn() -> f64 {}
+#[cfg(target_arch = "wasm32")]
+impl<F: Fn() -> f64> Clock for F {}
+
 /// Enrolled identities in a [`Store`], bound to the embedding model that made their templates,
-/// and the [`Rule`] that decides. Every method leaves the store unchanged on error.
-#[derive(Debug)]
+/// and the [`Rule`] that decides. Failed verifications are counted per id and lock it by the
+/// [`Lockout`] policy. Every method leaves the enrollments unchanged on error.
 pub struct Gallery<S> {
     store: S,
     model_sha256: String,
     rule: Rule,
     limits: Limits,
+    lockout: Lockout,
+    clock: Box<dyn Clock>,
+}
+
+impl<S: std::fmt::Debug> std::fmt::Debug for Gallery<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gallery")
+            .field("store", &self.store)
+            .field("model_sha256", &self.model_sha256)
+            .field("rule", &self.rule)
+            .field("limits", &self.limits)
+            .field("lockout", &self.lockout)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<S: Store> Gallery<S> {
@@ -242,7 +271,26 @@ impl<S: Store> Gallery<S> {
     pub fn new(store: S, model_sha256: impl Into<String>, rule: Rule) -> Result<Self> {
         let model_sha256 = model_sha256.into();
         rule.check_model(&model_sha256)?;
-        Ok(Gallery { store, model_sha256, rule, limits: Limits::default() })
+        let (limits, lockout) = (Limits::default(), Lockout::default());
+        Ok(Gallery { store, model_sha256, rule, limits, lockout, clock: Box::new(now_ms) })
+    }
+
+    /// The same gallery with another attempt-limit policy.
+    pub fn with_lockout(mut self, lockout: Lockout) -> Self {
+        self.lockout = lockout;
+        self
+    }
+
+    /// The attempt-limit policy.
+    pub fn lockout(&self) -> Lockout {
+        self.lockout
+    }
+
+    /// The same gallery reading the time (ms since the epoch) from `clock` instead of the
+    /// system clock: for tests of the attempt limits.
+    pub fn with_clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Box::new(clock);
+        self
     }
 
     /// The same gallery with other caps.
@@ -329,9 +377,15 @@ impl<S: Store> Gallery<S> {
         Ok(enrollment)
     }
 
-    /// 1:1 — does `probe` show the person enrolled as `id`?
+    /// 1:1 — does `probe` show the person enrolled as `id`? A locked id is refused (`LOCKED`,
+    /// with the time left) before any comparison; a non-match counts as a failed attempt and a
+    /// match resets the count (see [`Gallery::record_attempt`]).
     pub async fn verify(&self, id: &str, probe: &Embedding) -> Result<Verification> {
-        self.rule.decide(&self.template(id).await?, probe)
+        let attempts = self.store.attempts(id).await?;
+        attempts.check(id, (self.clock)())?;
+        let verification = self.rule.decide(&self.template(id).await?, probe)?;
+        self.record(id, attempts, verification.is_match).await?;
+        Ok(verification)
     }
 
     /// The template (mean of the shots) of `id`, checked to be of this gallery's model.
@@ -342,16 +396,42 @@ impl<S: Store> Gallery<S> {
     }
 
     /// 1:1 with liveness: decides on a finished liveness [`Session`] run for `id` (each of its
-    /// frames checked against `id`'s template). A passed challenge is verified like
-    /// [`Gallery::verify`] with the session's probe; a failed one is not live and no match.
+    /// frames checked against `id`'s template; call [`Gallery::check_lock`] before starting
+    /// it). A passed challenge is verified like [`Gallery::verify`] with the session's probe; a
+    /// failed one is not live, no match, and counts as a failed attempt.
     pub async fn verify_live(&self, id: &str, session: &Session) -> Result<LiveVerification> {
         let report = session.report();
         let verification = match (report.outcome, session.probe()) {
             (Some(Outcome::Passed), Some(probe)) => Some(self.verify(id, probe).await?),
-            (Some(_), _) => None,
+            (Some(_), _) => {
+                self.check_lock(id).await?;
+                self.record_attempt(id, false).await?;
+                None
+            }
             (None, _) => return Err(Error::InvalidArgument("the liveness challenge has not finished".into())),
         };
         Ok(LiveVerification { is_live: verification.is_some(), verification, report })
+    }
+
+    /// `LOCKED` (with the time left) while `key` is locked: for entry points that count their
+    /// own attempts (a liveness-checked verify, sign-in by identification under a fixed key).
+    pub async fn check_lock(&self, key: &str) -> Result<()> {
+        self.store.attempts(key).await?.check(key, (self.clock)())
+    }
+
+    /// Counts an attempt for `key`: a failure counts towards the [`Lockout`], a success resets
+    /// it. The state is stored before this returns (`STORAGE` if it cannot be).
+    pub async fn record_attempt(&self, key: &str, success: bool) -> Result<()> {
+        let attempts = self.store.attempts(key).await?;
+        self.record(key, attempts, success).await
+    }
+
+    async fn record(&self, key: &str, before: Attempts, success: bool) -> Result<()> {
+        let after = before.record(success, (self.clock)(), &self.lockout);
+        if after != before {
+            self.store.put_attempts(key, &after).await?;
+        }
+        Ok(())
     }
 
     /// 1:K — up to `k` enrolled identities that the rule accepts for `probe`, best first
@@ -361,7 +441,7 @@ impl<S: Store> Gallery<S> {
             return Err(Error::InvalidArgument("identify needs k >= 1".into()));
         }
         let mut ranked = Vec::new();
-        for enrollment in self.list().await? {
+        for enrollment in self.list().await?.enrollments {
             let v = self.rule.decide(&enrollment.template()?, probe)?;
             if v.is_match {
                 ranked.push((
@@ -374,26 +454,35 @@ impl<S: Store> Gallery<S> {
         Ok(ranked.into_iter().take(k).map(|(_, c)| c).collect())
     }
 
-    /// Every enrollment, in id order; `MODEL_MISMATCH` if one was made by another model.
-    pub async fn list(&self) -> Result<Vec<Enrollment>> {
-        let all = self.store.load().await?;
-        all.iter().try_for_each(|e| e.check_model(&self.model_sha256))?;
-        Ok(all)
+    /// Every usable enrollment, in id order, and the records left out (unreadable, or made by
+    /// another model), which verify refuses by id and identify skips.
+    pub async fn list(&self) -> Result<Loaded> {
+        let Loaded { enrollments, mut damaged } = self.store.load().await?;
+        let (ours, foreign): (Vec<_>, Vec<_>) =
+            enrollments.into_iter().partition(|e| e.model_sha256() == self.model_sha256);
+        for e in foreign {
+            if let Err(err) = e.check_model(&self.model_sha256) {
+                damaged.push(Damaged::new(e.id(), &err));
+            }
+        }
+        damaged.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(Loaded { enrollments: ours, damaged })
     }
 
-    /// Removes `id`; `false` when it was not enrolled.
+    /// Removes `id` (usable or damaged) and its attempt state; `false` when it was not enrolled.
     pub async fn remove(&self, id: &str) -> Result<bool> {
         self.store.remove(id).await
     }
 
-    /// Removes everybody.
+    /// Removes everybody, and all attempt state.
     pub async fn clear(&self) -> Result<()> {
         self.store.clear().await
     }
 
-    /// Every enrollment in the versioned gallery format (see [`template::to_bytes`]).
+    /// Every usable enrollment in the versioned gallery format (see [`template::to_bytes`]);
+    /// damaged records (see [`Gallery::list`]) are left out.
     pub async fn export(&self) -> Result<Vec<u8>> {
-        Ok(template::to_bytes(&self.list().await?))
+        Ok(template::to_bytes(&self.list().await?.enrollments))
     }
 
     /// Adds the enrollments of an export (or gallery file); refuses damaged files
@@ -468,10 +557,19 @@ mod tests {
         block_on(g.store().put(&foreign)).unwrap();
         assert!(matches!(block_on(g.verify("mallory", &e(&[1.0, 0.0, 0.0]))), Err(Error::ModelMismatch { .. })));
         assert!(matches!(block_on(g.enroll("mallory", vec![e(&[1.0, 0.0, 0.0])])), Err(Error::ModelMismatch { .. })));
+        let listed = block_on(g.list()).unwrap();
+        assert_eq!(listed.enrollments.iter().map(|e| e.id()).collect::<Vec<_>>(), ["alice", "bob"]);
+        assert_eq!((listed.damaged[0].id.as_str(), listed.damaged[0].code.as_str()), ("mallory", "MODEL_MISMATCH"));
+        assert!(listed.damaged[0].reason.contains("other"), "{:?}", listed.damaged);
+        let who = block_on(g.identify(&e(&[1.0, 0.0, 0.0]), 3)).unwrap();
+        assert_eq!(who.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["alice"], "mallory is skipped");
+        assert!(!String::from_utf8(block_on(g.export()).unwrap()).unwrap().contains("mallory"));
+        assert!(block_on(g.remove("mallory")).unwrap());
+        assert!(block_on(g.list()).unwrap().damaged.is_empty());
         let bytes = crate::template::to_bytes(&[foreign]);
         let fresh = Gallery::new(MemoryStore::new(), "sha", Rule::cosine()).unwrap();
         assert!(matches!(block_on(fresh.import(&bytes, ImportMode::Merge)), Err(Error::ModelMismatch { .. })));
-        assert!(block_on(fresh.list()).unwrap().is_empty());
+        assert!(block_on(fresh.list()).unwrap().enrollments.is_empty());
         assert!(matches!(
             Gallery::new(MemoryStore::new(), "sha", Rule::bundled().unwrap()),
             Err(Error::ModelMismatch { .. })
@@ -494,7 +592,7 @@ mod tests {
         assert!(matches!(block_on(g.enroll("dave", vec![e(&[0.0, 0.0, 1.0])])), Err(Error::Limit(_))));
         let long = "x".repeat(crate::template::MAX_ID_BYTES + 1);
         assert!(matches!(block_on(g.enroll(&long, vec![e(&[0.0, 0.0, 1.0])])), Err(Error::Limit(_))));
-        assert_eq!(block_on(g.list()).unwrap().len(), 3);
+        assert_eq!(block_on(g.list()).unwrap().enrollments.len(), 3);
     }
 
     #[test]
@@ -504,10 +602,10 @@ mod tests {
         let other = Gallery::new(MemoryStore::new(), "sha", Rule::cosine()).unwrap();
         block_on(other.enroll("zoe", vec![e(&[0.0, 0.0, 1.0])])).unwrap();
         assert_eq!(block_on(other.import(&bytes, ImportMode::Merge)).unwrap(), 2);
-        assert_eq!(block_on(other.list()).unwrap().len(), 3);
+        assert_eq!(block_on(other.list()).unwrap().enrollments.len(), 3);
         assert_eq!(block_on(other.import(&bytes, ImportMode::Replace)).unwrap(), 2);
         assert_eq!(block_on(other.list()).unwrap(), block_on(g.list()).unwrap());
         assert!(matches!(block_on(other.import(b"{}", ImportMode::Replace)), Err(Error::InvalidTemplate(_))));
-        assert_eq!(block_on(other.list()).unwrap().len(), 2);
+        assert_eq!(block_on(other.list()).unwrap().enrollments.len(), 2);
     }
 }

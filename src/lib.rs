@@ -28,6 +28,7 @@
 #![deny(missing_docs)]
 
 pub mod align;
+pub mod attempts;
 pub mod detect;
 pub mod embed;
 pub mod error;
@@ -47,18 +48,19 @@ pub mod store;
 pub mod template;
 
 pub use align::{align, AlignedFace};
+pub use attempts::{Attempts, Lockout};
 pub use detect::{Detector, DetectorOptions, Face};
 pub use embed::{Embedder, Embedding};
 pub use error::{Error, ErrorCode, Result};
 pub use frame::{Frame, PixelFormat};
-pub use gallery::{Candidate, Gallery, ImportMode, Limits, LiveVerification, Rule, Threshold, Verification};
+pub use gallery::{Candidate, Clock, Gallery, ImportMode, Limits, LiveVerification, Rule, Threshold, Verification};
 pub use geometry::{Point, Rect, Similarity};
 pub use head::{Head, HeadKind};
 pub use landmarks::{FivePoints, LandmarkSource, Landmarker, Mesh, Point3};
 pub use pipeline::{Described, Pipeline, PipelineOptions, Selection};
 #[cfg(not(target_arch = "wasm32"))]
 pub use store::FileStore;
-pub use store::{MemoryStore, Store};
+pub use store::{Damaged, Loaded, MemoryStore, Store};
 pub use template::Enrollment;
 
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]

@@ -1,38 +1,106 @@
-//! Where enrollments are kept: a small [`Store`] trait (load, get, count, put one id, remove, clear)
-//! with an in-memory store and a gallery-file store here, and IndexedDB in the browser layer.
-//! Stores only keep [`Enrollment`]s; every check and decision is the [`crate::Gallery`]'s.
+//! Where enrollments are kept: a small [`Store`] trait (load, get, count, put one id, remove, clear,
+//! and the attempt state of each id) with an in-memory store and a gallery-file store here, and
+//! IndexedDB in the browser layer. Stores only keep [`Enrollment`]s and [`Attempts`]; every check
+//! and decision is the [`crate::Gallery`]'s.
 
-use crate::error::Result;
+use crate::attempts::Attempts;
+use crate::error::{Error, ErrorCode, Result};
 use crate::template::Enrollment;
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
-/// Storage of enrollments by id. Methods are `async` because IndexedDB is; the memory and file
-/// stores complete at once (drive them with any executor, e.g. `pollster::block_on`). A write
-/// that returns `Ok` has happened: stores report failed writes as `STORAGE` errors.
+/// A stored record that is not used: unreadable (damaged or of an unknown format,
+/// `INVALID_TEMPLATE`), or made by another embedding model (`MODEL_MISMATCH`). It can still be
+/// removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damaged {
+    /// The record's id (its key).
+    pub id: String,
+    /// The error its use would give.
+    pub code: ErrorCode,
+    /// Why it is not used, in words.
+    pub reason: String,
+}
+
+impl Damaged {
+    /// The record `id`, not used because of `error`.
+    pub fn new(id: impl Into<String>, error: &Error) -> Self {
+        Damaged { id: id.into(), code: error.code(), reason: error.to_string() }
+    }
+}
+
+/// What a store holds: the readable enrollments and the records that could not be read, each in
+/// id order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Loaded {
+    /// The readable enrollments.
+    pub enrollments: Vec<Enrollment>,
+    /// The records left out, with the reason.
+    pub damaged: Vec<Damaged>,
+}
+
+/// Storage of enrollments and attempt state by id. Methods are `async` because IndexedDB is; the
+/// memory and file stores complete at once (drive them with any executor, e.g.
+/// `pollster::block_on`). A write that returns `Ok` has happened, and a failed write leaves the
+/// previous records as they were: stores report failures as `STORAGE` errors.
 #[allow(async_fn_in_trait)] // used through generics; the browser's futures are not `Send`
 pub trait Store {
-    /// Every enrollment, in id order.
-    async fn load(&self) -> Result<Vec<Enrollment>>;
-    /// The enrollment of `id`, if any.
+    /// Every record, in id order: the readable enrollments and the unreadable ones reported.
+    async fn load(&self) -> Result<Loaded>;
+    /// The enrollment of `id`, if any (`INVALID_TEMPLATE` when its record is unreadable).
     async fn get(&self, id: &str) -> Result<Option<Enrollment>>;
     /// Writes `enrollment`, replacing any with the same id.
     async fn put(&self, enrollment: &Enrollment) -> Result<()>;
-    /// How many enrollments there are.
+    /// How many records there are (damaged ones included).
     async fn count(&self) -> Result<usize>;
-    /// Deletes `id`; `false` when it was not there.
+    /// Deletes the record of `id` (readable or not) and its attempt state; `false` when there was
+    /// no record.
     async fn remove(&self, id: &str) -> Result<bool>;
-    /// Deletes every enrollment.
+    /// Deletes every record and all attempt state.
     async fn clear(&self) -> Result<()>;
-    /// Writes several enrollments (after deleting all others when `replace`), all or nothing.
+    /// Writes several enrollments (after deleting all other records when `replace`), all or
+    /// nothing. Attempt state is kept.
     async fn put_all(&self, enrollments: &[Enrollment], replace: bool) -> Result<()>;
+    /// The attempt state of `key` (the default when none is stored).
+    async fn attempts(&self, key: &str) -> Result<Attempts>;
+    /// Stores the attempt state of `key`; the default state deletes it.
+    async fn put_attempts(&self, key: &str, attempts: &Attempts) -> Result<()>;
+}
+
+/// Both maps a store keeps.
+#[derive(Debug, Default)]
+struct Maps {
+    enrollments: BTreeMap<String, Enrollment>,
+    attempts: BTreeMap<String, Attempts>,
+}
+
+impl Maps {
+    fn put_all(&mut self, enrollments: &[Enrollment], replace: bool) {
+        if replace {
+            self.enrollments.clear();
+        }
+        self.enrollments.extend(enrollments.iter().map(|e| (e.id().to_owned(), e.clone())));
+    }
+
+    fn put_attempts(&mut self, key: &str, attempts: &Attempts) {
+        if *attempts == Attempts::default() {
+            self.attempts.remove(key);
+        } else {
+            self.attempts.insert(key.to_owned(), *attempts);
+        }
+    }
+
+    fn remove(&mut self, id: &str) -> bool {
+        self.attempts.remove(id);
+        self.enrollments.remove(id).is_some()
+    }
 }
 
 /// Enrollments in memory only: for tests and for apps that keep the data elsewhere (see
 /// [`crate::Gallery::export`]).
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    map: Mutex<BTreeMap<String, Enrollment>>,
+    maps: Mutex<Maps>,
 }
 
 impl MemoryStore {
@@ -41,47 +109,67 @@ impl MemoryStore {
         Self::default()
     }
 
-    fn map(&self) -> MutexGuard<'_, BTreeMap<String, Enrollment>> {
+    fn maps(&self) -> MutexGuard<'_, Maps> {
         // A panic while holding the lock cannot leave a half-written map: every change is one
-        // insert or remove. Recover the data rather than propagate the poison.
-        self.map.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        // insert or remove per map. Recover the data rather than propagate the poison.
+        self.maps.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 impl Store for MemoryStore {
-    async fn load(&self) -> Result<Vec<Enrollment>> {
-        Ok(self.map().values().cloned().collect())
+    async fn load(&self) -> Result<Loaded> {
+        Ok(Loaded { enrollments: self.maps().enrollments.values().cloned().collect(), damaged: Vec::new() })
     }
     async fn get(&self, id: &str) -> Result<Option<Enrollment>> {
-        Ok(self.map().get(id).cloned())
+        Ok(self.maps().enrollments.get(id).cloned())
     }
     async fn put(&self, enrollment: &Enrollment) -> Result<()> {
-        self.map().insert(enrollment.id().to_owned(), enrollment.clone());
+        self.maps().put_all(std::slice::from_ref(enrollment), false);
         Ok(())
     }
     async fn count(&self) -> Result<usize> {
-        Ok(self.map().len())
+        Ok(self.maps().enrollments.len())
     }
     async fn remove(&self, id: &str) -> Result<bool> {
-        Ok(self.map().remove(id).is_some())
+        Ok(self.maps().remove(id))
     }
     async fn clear(&self) -> Result<()> {
-        self.map().clear();
+        *self.maps() = Maps::default();
         Ok(())
     }
     async fn put_all(&self, enrollments: &[Enrollment], replace: bool) -> Result<()> {
-        let mut map = self.map();
-        if replace {
-            map.clear();
-        }
-        map.extend(enrollments.iter().map(|e| (e.id().to_owned(), e.clone())));
+        self.maps().put_all(enrollments, replace);
+        Ok(())
+    }
+    async fn attempts(&self, key: &str) -> Result<Attempts> {
+        Ok(self.maps().attempts.get(key).copied().unwrap_or_default())
+    }
+    async fn put_attempts(&self, key: &str, attempts: &Attempts) -> Result<()> {
+        self.maps().put_attempts(key, attempts);
         Ok(())
     }
 }
 
+/// Value of the attempts file's `format` field.
+#[cfg(not(target_arch = "wasm32"))]
+const ATTEMPTS_FORMAT: &str = "facegate-attempts";
+
+/// The attempts file: attempt state by key.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AttemptsFile {
+    format: String,
+    version: u32,
+    attempts: BTreeMap<String, Attempts>,
+}
+
 /// Enrollments in one gallery file (the versioned JSON of [`crate::template::to_bytes`]), as the
-/// command line keeps them. A missing file is an empty gallery; every write replaces the file
-/// atomically (a temporary file renamed over it), so a crash leaves the old or the new file.
+/// command line keeps them, and attempt state in a file next to it ([`FileStore::attempts_path`]).
+/// A missing file is empty; every write replaces a file atomically (a temporary file renamed over
+/// it), so a crash leaves the old or the new file. A damaged file is refused as a whole
+/// (`INVALID_TEMPLATE` for the gallery, `STORAGE` for the attempts) and never overwritten: this
+/// store does not skip single records.
 #[cfg(not(target_arch = "wasm32"))]
 #[derive(Debug)]
 pub struct FileStore {
@@ -96,63 +184,93 @@ impl FileStore {
         FileStore { path: path.into(), lock: Mutex::new(()) }
     }
 
-    fn storage(&self, e: impl std::fmt::Display) -> crate::Error {
-        crate::Error::Storage(format!("{}: {e}", self.path.display()))
+    /// The file holding attempt state: `NAME.attempts.json` next to the gallery file `NAME.json`.
+    pub fn attempts_path(&self) -> std::path::PathBuf {
+        self.path.with_extension("attempts.json")
     }
 
-    fn read(&self) -> Result<BTreeMap<String, Enrollment>> {
-        let bytes = match std::fs::read(&self.path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
-            Err(e) => return Err(self.storage(e)),
-        };
+    fn storage(path: &std::path::Path, e: impl std::fmt::Display) -> crate::Error {
+        crate::Error::Storage(format!("{}: {e}", path.display()))
+    }
+
+    /// The file's bytes; `None` when it does not exist.
+    fn read_file(path: &std::path::Path) -> Result<Option<Vec<u8>>> {
+        match std::fs::read(path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Self::storage(path, e)),
+        }
+    }
+
+    fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+        let mut tmp = path.to_path_buf().into_os_string();
+        tmp.push(".tmp");
+        std::fs::write(&tmp, bytes).map_err(|e| Self::storage(path, e))?;
+        std::fs::rename(&tmp, path).map_err(|e| Self::storage(path, e))
+    }
+
+    fn read_enrollments(&self) -> Result<BTreeMap<String, Enrollment>> {
+        let Some(bytes) = Self::read_file(&self.path)? else { return Ok(BTreeMap::new()) };
         Ok(crate::template::from_bytes(&bytes)?.into_iter().map(|e| (e.id().to_owned(), e)).collect())
     }
 
-    fn write(&self, map: &BTreeMap<String, Enrollment>) -> Result<()> {
-        let all: Vec<Enrollment> = map.values().cloned().collect();
-        let mut tmp = self.path.clone().into_os_string();
-        tmp.push(".tmp");
-        std::fs::write(&tmp, crate::template::to_bytes(&all)).map_err(|e| self.storage(e))?;
-        std::fs::rename(&tmp, &self.path).map_err(|e| self.storage(e))
+    fn read_attempts(&self) -> Result<BTreeMap<String, Attempts>> {
+        let path = self.attempts_path();
+        let Some(bytes) = Self::read_file(&path)? else { return Ok(BTreeMap::new()) };
+        let file: AttemptsFile = serde_json::from_slice(&bytes).map_err(|e| Self::storage(&path, e))?;
+        if (file.format.as_str(), file.version) != (ATTEMPTS_FORMAT, 1) {
+            return Err(Self::storage(&path, format!("not a version 1 {ATTEMPTS_FORMAT:?} file")));
+        }
+        Ok(file.attempts)
     }
 
-    /// Reads the file, applies `change` and writes the file back, under the store's lock.
-    fn update<T>(&self, change: impl FnOnce(&mut BTreeMap<String, Enrollment>) -> T) -> Result<T> {
+    /// Reads both files, applies `change` and writes back the files it changed, under the
+    /// store's lock.
+    fn update<T>(&self, change: impl FnOnce(&mut Maps) -> T) -> Result<T> {
         let _guard = self.lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut map = self.read()?;
-        let out = change(&mut map);
-        self.write(&map)?;
+        let before = Maps { enrollments: self.read_enrollments()?, attempts: self.read_attempts()? };
+        let mut maps = Maps { enrollments: before.enrollments.clone(), attempts: before.attempts.clone() };
+        let out = change(&mut maps);
+        if maps.enrollments != before.enrollments {
+            let all: Vec<Enrollment> = maps.enrollments.into_values().collect();
+            Self::write_file(&self.path, &crate::template::to_bytes(&all))?;
+        }
+        if maps.attempts != before.attempts {
+            let file = AttemptsFile { format: ATTEMPTS_FORMAT.into(), version: 1, attempts: maps.attempts };
+            // Strings, integers and finite floats always serialise.
+            Self::write_file(&self.attempts_path(), &serde_json::to_vec(&file).unwrap_or_default())?;
+        }
         Ok(out)
     }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 impl Store for FileStore {
-    async fn load(&self) -> Result<Vec<Enrollment>> {
-        Ok(self.read()?.into_values().collect())
+    async fn load(&self) -> Result<Loaded> {
+        Ok(Loaded { enrollments: self.read_enrollments()?.into_values().collect(), damaged: Vec::new() })
     }
     async fn get(&self, id: &str) -> Result<Option<Enrollment>> {
-        Ok(self.read()?.remove(id))
+        Ok(self.read_enrollments()?.remove(id))
     }
     async fn put(&self, enrollment: &Enrollment) -> Result<()> {
-        self.update(|map| map.insert(enrollment.id().to_owned(), enrollment.clone())).map(drop)
+        self.update(|maps| maps.put_all(std::slice::from_ref(enrollment), false))
     }
     async fn count(&self) -> Result<usize> {
-        Ok(self.read()?.len())
+        Ok(self.read_enrollments()?.len())
     }
     async fn remove(&self, id: &str) -> Result<bool> {
-        self.update(|map| map.remove(id).is_some())
+        self.update(|maps| maps.remove(id))
     }
     async fn clear(&self) -> Result<()> {
-        self.update(BTreeMap::clear)
+        self.update(|maps| *maps = Maps::default())
     }
     async fn put_all(&self, enrollments: &[Enrollment], replace: bool) -> Result<()> {
-        self.update(|map| {
-            if replace {
-                map.clear();
-            }
-            map.extend(enrollments.iter().map(|e| (e.id().to_owned(), e.clone())));
-        })
+        self.update(|maps| maps.put_all(enrollments, replace))
+    }
+    async fn attempts(&self, key: &str) -> Result<Attempts> {
+        Ok(self.read_attempts()?.get(key).copied().unwrap_or_default())
+    }
+    async fn put_attempts(&self, key: &str, attempts: &Attempts) -> Result<()> {
+        self.update(|maps| maps.put_attempts(key, attempts))
     }
 }

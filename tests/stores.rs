@@ -1,14 +1,16 @@
 //! The same enroll → verify → identify script on the file store and the memory store, under
-//! the cosine rule and the bundled head: identical decisions (the browser runs the same script
-//! on IndexedDB in `tests/web.rs`).
+//! the cosine rule and the bundled head: identical decisions; the same lockout script on both
+//! (the browser runs both scripts on IndexedDB in `tests/web.rs`).
 #![cfg(not(target_arch = "wasm32"))] // native only: the browser tests are tests/web.rs
 
 #[path = "common/decisions.rs"]
 mod decisions;
 
-use decisions::{Faces, EXPECTED};
+use decisions::{locked, read, Faces, TestClock, EXPECTED, LOCKOUT};
 use facegate::{FileStore, Gallery, MemoryStore, Pipeline, Rule};
 use pollster::block_on;
+use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
+use std::sync::Arc;
 
 #[test]
 fn every_store_gives_the_same_decisions_under_both_rules() {
@@ -34,7 +36,7 @@ fn the_file_store_keeps_enrollments_across_opens_and_reads_version_1_files() {
     let path = std::env::temp_dir().join(format!("facegate-store-{}.json", std::process::id()));
     let open = || Gallery::new(FileStore::new(&path), pipeline.model_sha256(), Rule::bundled().unwrap()).unwrap();
     let enrolled = block_on(open().enroll("obama", vec![faces.obama.clone()])).unwrap();
-    let again = block_on(open().list()).unwrap();
+    let again = block_on(open().list()).unwrap().enrollments;
     assert_eq!(again, [enrolled], "a second open reads what the first wrote, bit for bit");
     assert!(block_on(open().verify("obama", &faces.obama_2)).unwrap().is_match);
 
@@ -54,4 +56,39 @@ fn the_file_store_keeps_enrollments_across_opens_and_reads_version_1_files() {
     assert_eq!(err.code().as_str(), "INVALID_TEMPLATE");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"format\":\"facegate-gallery\",");
     std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn failed_verifications_lock_the_id_on_every_store_and_the_file_store_keeps_the_lock() {
+    let pipeline = Pipeline::new().unwrap();
+    let faces = Faces::new(&pipeline);
+    let clock: TestClock = Arc::new(AtomicU64::new(1_700_000_000_000));
+    let memory = Gallery::new(MemoryStore::new(), pipeline.model_sha256(), Rule::bundled().unwrap()).unwrap();
+    assert_eq!(block_on(decisions::lockout(&memory.with_clock(read(&clock)), &faces, &clock)), LOCKOUT, "memory");
+
+    let path = std::env::temp_dir().join(format!("facegate-lockout-{}.json", std::process::id()));
+    let open = || {
+        let store = FileStore::new(&path);
+        Gallery::new(store, pipeline.model_sha256(), Rule::bundled().unwrap()).unwrap().with_clock(read(&clock))
+    };
+    assert_eq!(block_on(decisions::lockout(&open(), &faces, &clock)), LOCKOUT, "file");
+    let sidecar = FileStore::new(&path).attempts_path();
+    assert_eq!(sidecar, path.with_extension("attempts.json"));
+    let text = std::fs::read_to_string(&sidecar).unwrap();
+    assert!(text.contains("\"facegate-attempts\"") && text.contains("\"obama\""), "{text}");
+
+    // A new gallery over the same files is still locked, and the lock ends on time.
+    assert_eq!(locked(block_on(open().verify("obama", &faces.obama_2))), "LOCKED (30000 ms)");
+    clock.fetch_add(30_000, SeqCst);
+    assert!(block_on(open().verify("obama", &faces.obama_2)).unwrap().is_match);
+    assert!(!std::fs::read_to_string(&sidecar).unwrap().contains("obama"), "a success deletes the state");
+
+    // A damaged attempts file fails closed and is never overwritten.
+    std::fs::write(&sidecar, "{\"format\":").unwrap();
+    assert_eq!(block_on(open().verify("obama", &faces.obama_2)).unwrap_err().code().as_str(), "STORAGE");
+    assert_eq!(block_on(open().remove("obama")).unwrap_err().code().as_str(), "STORAGE");
+    assert_eq!(std::fs::read_to_string(&sidecar).unwrap(), "{\"format\":");
+    assert_eq!(block_on(open().list()).unwrap().enrollments.len(), 1, "the enrollment is still there");
+    std::fs::remove_file(&path).unwrap();
+    std::fs::remove_file(&sidecar).unwrap();
 }

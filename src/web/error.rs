@@ -5,12 +5,16 @@ use crate::error::Error;
 use wasm_bindgen::prelude::*;
 
 impl From<Error> for JsValue {
-    /// A JS `Error` named `FacegateError` whose `code` is [`Error::code`].
+    /// A JS `Error` named `FacegateError` whose `code` is [`Error::code`] (and, for `LOCKED`,
+    /// `retryAfterMs`: the milliseconds left of the lock).
     fn from(e: Error) -> Self {
         let err = js_sys::Error::new(&e.to_string());
         err.set_name("FacegateError");
         // Setting a property on a fresh Error object cannot fail.
         let _ = js_sys::Reflect::set(&err, &"code".into(), &e.code().as_str().into());
+        if let Error::Locked { retry_after_ms, .. } = e {
+            let _ = js_sys::Reflect::set(&err, &"retryAfterMs".into(), &(retry_after_ms as f64).into());
+        }
         err.into()
     }
 }

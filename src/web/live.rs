@@ -109,7 +109,8 @@ impl FaceVerifier {
     /// themselves), calling `onProgress` with each new prompt; every frame must show exactly one
     /// face of `id`'s person, and the landmarks must move like a head, not a flat picture.
     /// Resolves when the challenge ends (at most `timeoutMs`, default 15 s; `stepTimeoutMs`,
-    /// default 4 s per prompt).
+    /// default 4 s per prompt). A failed challenge counts as a failed attempt; a locked id is
+    /// refused with `LOCKED` before the challenge starts.
     #[wasm_bindgen(js_name = verifyLive, unchecked_return_type = "Promise<LiveResult>")]
     pub fn verify_live(
         &self,
@@ -122,6 +123,7 @@ impl FaceVerifier {
         future_to_promise(async move {
             let opts = opts?;
             let (challenge, on_progress) = (opts.challenge()?, opts.progress_callback()?);
+            inner.gallery.check_lock(&id).await?;
             let template = inner.gallery.template(&id).await?;
             let rule = inner.gallery.rule();
             let steps = challenge.steps().to_vec();

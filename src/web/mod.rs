@@ -1,5 +1,5 @@
 //! The browser layer (wasm32 only): `FaceVerifier` and `Camera` for JavaScript. It translates JS
-//! values into the core's walk (source → [`Frame`] → [`Pipeline`] → [`Gallery`]) and back, and
+//! values into the core's walk (source → [`Frame`](crate::Frame) → [`Pipeline`] → [`Gallery`]) and back, and
 //! keeps enrollments in IndexedDB. Every entry point returns a JS `Error` with a `code` instead
 //! of panicking, and the instance keeps working after an error.
 
@@ -12,6 +12,7 @@ mod store;
 pub use camera::Camera;
 pub use store::IndexedDbStore;
 
+use crate::attempts::Lockout;
 use crate::detect::Face;
 use crate::embed::Embedding;
 use crate::error::Error;
@@ -19,7 +20,7 @@ use crate::gallery::{Candidate, Gallery, ImportMode, Limits, Rule, Verification}
 use crate::geometry::Rect;
 use crate::head::Head;
 use crate::pipeline::{Pipeline, PipelineOptions, Selection};
-use crate::store::MemoryStore;
+use crate::store::{Damaged, MemoryStore};
 use crate::template::Enrollment;
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
@@ -41,6 +42,8 @@ struct CreateOptions {
     threshold: Option<f32>,
     max_shots: Option<usize>,
     max_ids: Option<usize>,
+    max_failures: Option<u32>,
+    lock_ms: Option<u64>,
     min_face: Option<u32>,
     flip: Option<bool>,
 }
@@ -88,19 +91,51 @@ struct DetectedFace {
     score: f32,
 }
 
+/// One entry of `list()`: an enrollment, or a record that is not used, flagged with the reason.
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Listed<'a> {
-    id: &'a str,
-    shots: usize,
-    created_at: f64,
-    updated_at: f64,
+#[serde(untagged, rename_all_fields = "camelCase")]
+enum Listed<'a> {
+    Usable { id: &'a str, shots: usize, created_at: f64, updated_at: f64 },
+    Damaged { id: &'a str, damaged: &'a str, code: &'static str },
 }
 
 impl<'a> From<&'a Enrollment> for Listed<'a> {
     fn from(e: &'a Enrollment) -> Self {
-        Listed { id: e.id(), shots: e.shots().len(), created_at: e.created_at(), updated_at: e.updated_at() }
+        Listed::Usable { id: e.id(), shots: e.shots().len(), created_at: e.created_at(), updated_at: e.updated_at() }
     }
+}
+
+impl<'a> From<&'a Damaged> for Listed<'a> {
+    fn from(d: &'a Damaged) -> Self {
+        Listed::Damaged { id: &d.id, damaged: &d.reason, code: d.code.as_str() }
+    }
+}
+
+impl Listed<'_> {
+    fn id(&self) -> &str {
+        match self {
+            Listed::Usable { id, .. } | Listed::Damaged { id, .. } => id,
+        }
+    }
+}
+
+/// How long `create` waits for `navigator.storage.persist()` (a browser may ask the user).
+const PERSIST_WAIT_MS: i32 = 1000;
+
+/// Asks the browser to keep this origin's storage (not evict it under pressure): its answer,
+/// or `None` when the API is missing, fails or gives no answer within [`PERSIST_WAIT_MS`].
+async fn request_persistence() -> Option<bool> {
+    let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).ok()?;
+    let storage = js_sys::Reflect::get(&navigator, &"storage".into()).ok()?;
+    let persist: js_sys::Function = js_sys::Reflect::get(&storage, &"persist".into()).ok()?.dyn_into().ok()?;
+    let answer: js_sys::Promise = persist.call0(&storage).ok()?.dyn_into().ok()?;
+    let timeout = js_sys::Promise::new(&mut |resolve, _| {
+        store::set_timeout(&resolve, PERSIST_WAIT_MS);
+    });
+    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(&answer, &timeout)))
+        .await
+        .ok()?
+        .as_bool()
 }
 
 #[derive(Serialize)]
@@ -191,6 +226,7 @@ pub struct FaceVerifier {
 struct Inner {
     pipeline: Pipeline,
     gallery: Gallery<WebStore>,
+    persisted: Option<bool>,
 }
 
 impl Inner {
@@ -217,13 +253,22 @@ impl FaceVerifier {
             ..defaults
         })?;
         let rule = rule(&opts.head, opts.threshold, pipeline.model_sha256())?;
-        let store = match opts.storage.unwrap_or(StorageKind::Indexeddb) {
+        let defaults = Lockout::default();
+        let lockout = Lockout {
+            max_failures: opts.max_failures.unwrap_or(defaults.max_failures),
+            lock_ms: opts.lock_ms.unwrap_or(defaults.lock_ms),
+        };
+        if lockout.max_failures == 0 {
+            return Err(Error::InvalidArgument("options: maxFailures must be at least 1".into()).into());
+        }
+        let (store, persisted) = match opts.storage.unwrap_or(StorageKind::Indexeddb) {
             StorageKind::Memory if opts.db_name.is_some() => {
                 return Err(Error::InvalidArgument("options: dbName needs storage \"indexeddb\"".into()).into())
             }
-            StorageKind::Memory => WebStore::Memory(MemoryStore::new()),
+            StorageKind::Memory => (WebStore::Memory(MemoryStore::new()), None),
             StorageKind::Indexeddb => {
-                WebStore::IndexedDb(IndexedDbStore::open(opts.db_name.as_deref().unwrap_or("facegate")).await?)
+                let store = IndexedDbStore::open(opts.db_name.as_deref().unwrap_or("facegate")).await?;
+                (WebStore::IndexedDb(store), request_persistence().await)
             }
         };
         let defaults = Limits::default();
@@ -231,8 +276,16 @@ impl FaceVerifier {
             max_shots: opts.max_shots.unwrap_or(defaults.max_shots),
             max_ids: opts.max_ids.unwrap_or(defaults.max_ids),
         };
-        let gallery = Gallery::new(store, pipeline.model_sha256(), rule)?.with_limits(limits);
-        Ok(FaceVerifier { inner: Rc::new(Inner { pipeline, gallery }) })
+        let gallery = Gallery::new(store, pipeline.model_sha256(), rule)?.with_limits(limits).with_lockout(lockout);
+        Ok(FaceVerifier { inner: Rc::new(Inner { pipeline, gallery, persisted }) })
+    }
+
+    /// Whether the browser granted persistent storage (`navigator.storage.persist()`, asked at
+    /// `create` for IndexedDB storage); `null` with memory storage or when the browser gave no
+    /// answer.
+    #[wasm_bindgen(getter, unchecked_return_type = "boolean | null")]
+    pub fn persisted(&self) -> JsValue {
+        self.inner.persisted.map_or(JsValue::NULL, JsValue::from)
     }
 
     /// SHA-256 of the embedding model that templates are bound to.
@@ -276,7 +329,8 @@ impl FaceVerifier {
         })
     }
 
-    /// Is the one face in `source` the person enrolled as `id`?
+    /// Is the one face in `source` the person enrolled as `id`? A non-match counts as a failed
+    /// attempt: after `maxFailures` in a row the id is refused with `LOCKED` (`retryAfterMs`).
     #[wasm_bindgen(unchecked_return_type = "Promise<VerifyResult>")]
     pub fn verify(
         &self,
@@ -310,17 +364,22 @@ impl FaceVerifier {
         })
     }
 
-    /// Every enrollment: id, number of shots, creation and update times (ms since the epoch).
+    /// Every enrollment: id, number of shots, creation and update times (ms since the epoch);
+    /// records that cannot be used (unreadable, or of another model) as `{ id, damaged, code }`.
     #[wasm_bindgen(unchecked_return_type = "Promise<Enrollment[]>")]
     pub fn list(&self) -> js_sys::Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
             let all = inner.gallery.list().await?;
-            to_js(&all.iter().map(Listed::from).collect::<Vec<_>>())
+            let mut listed: Vec<Listed> =
+                all.enrollments.iter().map(Listed::from).chain(all.damaged.iter().map(Listed::from)).collect();
+            listed.sort_by(|a, b| a.id().cmp(b.id()));
+            to_js(&listed)
         })
     }
 
-    /// Deletes `id`'s templates; resolves to `false` when it was not enrolled.
+    /// Deletes `id`'s templates (damaged or not) and its failed attempts; resolves to `false`
+    /// when it was not enrolled.
     #[wasm_bindgen(unchecked_return_type = "Promise<boolean>")]
     pub fn remove(&self, id: String) -> js_sys::Promise {
         let inner = self.inner.clone();

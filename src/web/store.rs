@@ -1,80 +1,219 @@
-//! The browser's [`Store`]s: IndexedDB (through `rexie`), one object store of enrollment records
-//! keyed by id, each write one read-write transaction whose outcome is checked (an aborted
-//! transaction is a `STORAGE` error, never a success); or memory only.
+//! The browser's [`Store`]s: IndexedDB (the raw web-sys API: every request's and transaction's
+//! outcome is observed, nothing is assumed), or memory only.
+//!
+//! IndexedDB never lies here: each call is one transaction that commits all its writes or none
+//! (a failing request aborts it; an abort at commit, e.g. `QuotaExceededError`, is a `STORAGE`
+//! error with the browser's cause); an unreadable record is reported, not fatal to the others;
+//! an open blocked by another tab fails within [`BLOCKED_MS`] without leaving a connection behind.
 
+use super::error::describe;
+use crate::attempts::Attempts;
 use crate::error::{Error, Result};
-use crate::store::{MemoryStore, Store};
+use crate::store::{Damaged, Loaded, MemoryStore, Store};
 use crate::template::Enrollment;
-use rexie::{ObjectStore, Rexie, TransactionMode, TransactionResult};
 use serde::Serialize;
-use wasm_bindgen::JsValue;
+use std::cell::Cell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Event, EventTarget, IdbDatabase, IdbObjectStore, IdbRequest, IdbTransaction, IdbTransactionMode};
 
-/// Object store holding the enrollments.
+/// Object store holding the enrollments (key path `id`).
 const TEMPLATES: &str = "templates";
-/// IndexedDB schema version. Version 1 creates `templates` (key path `id`); a later version adds
-/// its stores and indexes in the builder and keeps this one, so existing records survive.
-const DB_VERSION: u32 = 1;
+/// Key path of [`TEMPLATES`].
+const TEMPLATES_KEY_PATH: &str = "id";
+/// Object store holding attempt state (out-of-line keys: the id, or another key).
+const ATTEMPTS: &str = "attempts";
+/// IndexedDB schema version. Version 1 created `templates`; version 2 adds `attempts`. An upgrade
+/// only creates the stores that are missing, so existing records survive.
+const DB_VERSION: u32 = 2;
+/// How long an open may wait for other connections (other tabs at an older version) to close
+/// before it fails.
+const BLOCKED_MS: i32 = 3000;
+/// Why a blocked open failed.
+const BLOCKED: &str = "blocked by another tab holding an older version of the database open — close other tabs of \
+                       this site and retry";
 
-fn storage(e: impl std::fmt::Debug) -> Error {
-    Error::Storage(format!("IndexedDB: {e:?}"))
+#[wasm_bindgen]
+extern "C" {
+    /// The global `setTimeout` (windows and workers).
+    #[wasm_bindgen(js_name = setTimeout)]
+    pub(crate) fn set_timeout(callback: &JsValue, ms: i32) -> JsValue;
 }
 
-fn to_js(enrollment: &Enrollment) -> Result<JsValue> {
-    enrollment.serialize(&serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true)).map_err(storage)
+/// A `STORAGE` error: what failed and the browser's exception (`QuotaExceededError: ...`).
+fn storage(what: &str, e: &JsValue) -> Error {
+    Error::Storage(format!("IndexedDB {what}: {}", describe(e)))
+}
+
+/// Calls `f`, turning a thrown exception into a `STORAGE` error about `what`.
+fn call<T>(what: &str, f: impl FnOnce() -> std::result::Result<T, JsValue>) -> Result<T> {
+    f().map_err(|e| storage(what, &e))
+}
+
+/// Listens for the first of some events on a target until dropped (the listener is removed on
+/// drop, so an abandoned wait leaves nothing behind).
+struct Listener {
+    target: EventTarget,
+    kinds: &'static [&'static str],
+    callback: Closure<dyn FnMut(Event)>,
+    fired: js_sys::Promise,
+}
+
+impl Listener {
+    /// Starts listening now (before any event of `target` can be dispatched).
+    fn new(target: &EventTarget, kinds: &'static [&'static str]) -> Result<Listener> {
+        let mut resolver = None;
+        let fired = js_sys::Promise::new(&mut |resolve, _| resolver = Some(resolve));
+        let resolve = resolver.ok_or_else(|| Error::Storage("Promise executor did not run".into()))?;
+        let callback = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+            // Resolving an already resolved promise does nothing.
+            let _ = resolve.call1(&JsValue::NULL, &event.type_().into());
+        });
+        for kind in kinds {
+            call("listen", || target.add_event_listener_with_callback(kind, callback.as_ref().unchecked_ref()))?;
+        }
+        Ok(Listener { target: target.clone(), kinds, callback, fired })
+    }
+
+    /// The type of the first event.
+    async fn next(&self) -> Result<String> {
+        let kind = JsFuture::from(self.fired.clone()).await.map_err(|e| storage("event", &e))?;
+        Ok(kind.as_string().unwrap_or_default())
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        for kind in self.kinds {
+            let _ = self.target.remove_event_listener_with_callback(kind, self.callback.as_ref().unchecked_ref());
+        }
+    }
+}
+
+/// Waits for a request made by `make`: its result, or `STORAGE` with its error.
+async fn request(what: &str, make: impl FnOnce() -> std::result::Result<IdbRequest, JsValue>) -> Result<JsValue> {
+    let request = call(what, make)?;
+    let listener = Listener::new(&request, &["success", "error"])?;
+    if listener.next().await? == "success" {
+        call(what, || request.result())
+    } else {
+        Err(storage(what, &request.error().ok().flatten().map_or(JsValue::NULL, JsValue::from)))
+    }
+}
+
+/// Serialises a value as a plain JS object.
+fn to_js(value: &impl Serialize) -> Result<JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true))
+        .map_err(|e| Error::Storage(format!("IndexedDB: {e}")))
 }
 
 fn from_js(value: JsValue) -> Result<Enrollment> {
     serde_wasm_bindgen::from_value(value).map_err(|e| Error::InvalidTemplate(format!("stored record: {e}")))
 }
 
-/// Waits for the transaction's end: `Ok` only when it committed.
-async fn committed(tx: rexie::Transaction) -> Result<()> {
-    match tx.done().await.map_err(storage)? {
-        TransactionResult::Committed => Ok(()),
-        TransactionResult::Aborted => {
-            Err(Error::Storage("IndexedDB: the transaction was aborted; nothing was written".into()))
-        }
-    }
+/// A count request's result.
+fn count_of(value: &JsValue) -> Result<usize> {
+    value.as_f64().map(|n| n as usize).ok_or_else(|| Error::Storage(format!("IndexedDB count: {value:?}")))
 }
 
-/// Enrollments in an IndexedDB database (the browser's persistent [`Store`]).
+/// A key as the id it stands for.
+fn key_name(key: &JsValue) -> String {
+    key.as_string()
+        .or_else(|| js_sys::JSON::stringify(key).ok().and_then(|s| s.as_string()))
+        .unwrap_or_else(|| format!("{key:?}"))
+}
+
+/// Enrollments and attempt state in an IndexedDB database (the browser's persistent [`Store`]).
 pub struct IndexedDbStore {
-    db: Rexie,
+    db: IdbDatabase,
+    /// Closes the connection when another one asks for a version change (so this one never
+    /// blocks another tab's upgrade or deletion); later calls then fail with `STORAGE`.
+    _on_version_change: Closure<dyn FnMut(Event)>,
+}
+
+impl Drop for IndexedDbStore {
+    fn drop(&mut self) {
+        self.db.set_onversionchange(None);
+        self.db.close();
+    }
 }
 
 impl IndexedDbStore {
-    /// Opens (creating or upgrading) the database `name`; `STORAGE` when it cannot be opened
-    /// (for example when it has a newer schema version).
+    /// Opens (creating or upgrading) the database `name`; `STORAGE` when it cannot be opened: a
+    /// newer schema version, or an upgrade blocked for 3 s by another tab holding an
+    /// older version open (an open given up on is aborted when it gets through: no connection
+    /// is left behind and nothing is upgraded).
     pub async fn open(name: &str) -> Result<IndexedDbStore> {
-        let db = Rexie::builder(name)
-            .version(DB_VERSION)
-            .add_object_store(ObjectStore::new(TEMPLATES).key_path("id"))
-            .build()
-            .await
-            .map_err(storage)?;
-        Ok(IndexedDbStore { db })
+        let db = open_database(name).await?;
+        let closing = db.clone();
+        let on_version_change = Closure::<dyn FnMut(Event)>::new(move |_: Event| closing.close());
+        db.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
+        Ok(IndexedDbStore { db, _on_version_change: on_version_change })
     }
 
-    fn transaction(&self, mode: TransactionMode) -> Result<(rexie::Transaction, rexie::Store)> {
-        let tx = self.db.transaction(&[TEMPLATES], mode).map_err(storage)?;
-        let store = tx.store(TEMPLATES).map_err(storage)?;
-        Ok((tx, store))
+    /// Runs `body` in one transaction over `stores`. When it returns `Ok` this waits for the
+    /// commit (`STORAGE` with the cause if the transaction aborts instead); when it returns
+    /// `Err` the transaction is aborted, so none of its writes stays.
+    async fn transact<T, F>(
+        &self,
+        stores: &[&str],
+        mode: IdbTransactionMode,
+        body: impl FnOnce(IdbTransaction) -> F,
+    ) -> Result<T>
+    where
+        F: std::future::Future<Output = Result<T>>,
+    {
+        let names: js_sys::Array = stores.iter().map(|s| JsValue::from(*s)).collect();
+        let tx = call("transaction", || self.db.transaction_with_str_sequence_and_mode(&names, mode))?;
+        let end = Listener::new(&tx, &["complete", "abort"])?;
+        let out = match body(tx.clone()).await {
+            Err(e) if tx.abort().is_ok() => return Err(e),
+            // Aborting fails only when the transaction has ended: its end tells what happened.
+            out => out,
+        };
+        if end.next().await? == "complete" {
+            return out;
+        }
+        Err(match tx.error() {
+            Some(cause) => storage("transaction aborted, nothing was written", &cause.into()),
+            None => Error::Storage("IndexedDB: the transaction was aborted; nothing was written".into()),
+        })
     }
 }
 
+fn object_store(tx: &IdbTransaction, name: &str) -> Result<IdbObjectStore> {
+    call("object store", || tx.object_store(name))
+}
+
 impl Store for IndexedDbStore {
-    async fn load(&self) -> Result<Vec<Enrollment>> {
-        let (tx, store) = self.transaction(TransactionMode::ReadOnly)?;
-        let values = store.get_all(None, None).await.map_err(storage)?;
-        committed(tx).await?;
-        values.into_iter().map(from_js).collect()
+    async fn load(&self) -> Result<Loaded> {
+        self.transact(&[TEMPLATES], IdbTransactionMode::Readonly, |tx| async move {
+            let store = object_store(&tx, TEMPLATES)?;
+            let keys = js_sys::Array::from(&request("read keys", || store.get_all_keys()).await?);
+            let values = js_sys::Array::from(&request("read", || store.get_all()).await?);
+            let mut loaded = Loaded::default();
+            for (key, value) in keys.iter().zip(values.iter()) {
+                match from_js(value) {
+                    Ok(e) => loaded.enrollments.push(e),
+                    Err(e) => loaded.damaged.push(Damaged::new(key_name(&key), &e)),
+                }
+            }
+            Ok(loaded)
+        })
+        .await
     }
 
     async fn get(&self, id: &str) -> Result<Option<Enrollment>> {
-        let (tx, store) = self.transaction(TransactionMode::ReadOnly)?;
-        let value = store.get(id.into()).await.map_err(storage)?;
-        committed(tx).await?;
-        value.map(from_js).transpose()
+        let value = self
+            .transact(&[TEMPLATES], IdbTransactionMode::Readonly, |tx| async move {
+                let store = object_store(&tx, TEMPLATES)?;
+                request("read", || store.get(&id.into())).await
+            })
+            .await?;
+        (!value.is_undefined()).then(|| from_js(value)).transpose()
     }
 
     async fn put(&self, enrollment: &Enrollment) -> Result<()> {
@@ -82,35 +221,166 @@ impl Store for IndexedDbStore {
     }
 
     async fn count(&self) -> Result<usize> {
-        let (tx, store) = self.transaction(TransactionMode::ReadOnly)?;
-        let count = store.count(None).await.map_err(storage)?;
-        committed(tx).await?;
-        Ok(count as usize)
+        let count = self
+            .transact(&[TEMPLATES], IdbTransactionMode::Readonly, |tx| async move {
+                let store = object_store(&tx, TEMPLATES)?;
+                request("count", || store.count()).await
+            })
+            .await?;
+        count_of(&count)
     }
 
     async fn remove(&self, id: &str) -> Result<bool> {
-        let (tx, store) = self.transaction(TransactionMode::ReadWrite)?;
-        let existed = store.key_exists(id.into()).await.map_err(storage)?;
-        store.delete(id.into()).await.map_err(storage)?;
-        committed(tx).await?;
-        Ok(existed)
+        self.transact(&[TEMPLATES, ATTEMPTS], IdbTransactionMode::Readwrite, |tx| async move {
+            let templates = object_store(&tx, TEMPLATES)?;
+            let existed = count_of(&request("count", || templates.count_with_key(&id.into())).await?)? > 0;
+            request("delete", || templates.delete(&id.into())).await?;
+            let attempts = object_store(&tx, ATTEMPTS)?;
+            request("delete", || attempts.delete(&id.into())).await?;
+            Ok(existed)
+        })
+        .await
     }
 
     async fn clear(&self) -> Result<()> {
-        self.put_all(&[], true).await
+        self.transact(&[TEMPLATES, ATTEMPTS], IdbTransactionMode::Readwrite, |tx| async move {
+            for name in [TEMPLATES, ATTEMPTS] {
+                let store = object_store(&tx, name)?;
+                request("clear", || store.clear()).await?;
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn put_all(&self, enrollments: &[Enrollment], replace: bool) -> Result<()> {
         let values = enrollments.iter().map(to_js).collect::<Result<Vec<_>>>()?;
-        let (tx, store) = self.transaction(TransactionMode::ReadWrite)?;
-        if replace {
-            store.clear().await.map_err(storage)?;
-        }
-        for value in &values {
-            store.put(value, None).await.map_err(storage)?;
-        }
-        committed(tx).await
+        self.transact(&[TEMPLATES], IdbTransactionMode::Readwrite, |tx| async move {
+            let store = object_store(&tx, TEMPLATES)?;
+            if replace {
+                request("clear", || store.clear()).await?;
+            }
+            for value in &values {
+                request("write", || store.put(value)).await?;
+            }
+            Ok(())
+        })
+        .await
     }
+
+    async fn attempts(&self, key: &str) -> Result<Attempts> {
+        let value = self
+            .transact(&[ATTEMPTS], IdbTransactionMode::Readonly, |tx| async move {
+                let store = object_store(&tx, ATTEMPTS)?;
+                request("read", || store.get(&key.into())).await
+            })
+            .await?;
+        if value.is_undefined() {
+            return Ok(Attempts::default());
+        }
+        serde_wasm_bindgen::from_value(value)
+            .map_err(|e| Error::Storage(format!("IndexedDB: the attempt record of {key:?} is unreadable: {e}")))
+    }
+
+    async fn put_attempts(&self, key: &str, attempts: &Attempts) -> Result<()> {
+        let value = to_js(attempts)?;
+        let delete = *attempts == Attempts::default();
+        self.transact(&[ATTEMPTS], IdbTransactionMode::Readwrite, |tx| async move {
+            let store = object_store(&tx, ATTEMPTS)?;
+            if delete {
+                request("delete", || store.delete(&key.into())).await?;
+            } else {
+                request("write", || store.put_with_key(&value, &key.into())).await?;
+            }
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// Opens `name` at [`DB_VERSION`], creating the missing object stores. Gives up when the open
+/// stays blocked for [`BLOCKED_MS`]; the request then still completes some day, and its handlers
+/// abort the upgrade (so nothing changes) or close the connection.
+async fn open_database(name: &str) -> Result<IdbDatabase> {
+    let factory: web_sys::IdbFactory = js_sys::Reflect::get(&js_sys::global(), &"indexedDB".into())
+        .ok()
+        .and_then(|f| f.dyn_into().ok())
+        .ok_or_else(|| Error::Storage("IndexedDB is not available in this context".into()))?;
+    let request = call("open", || factory.open_with_u32(name, DB_VERSION))?;
+    let abandoned = Rc::new(Cell::new(false));
+    let (mut resolver, mut rejecter) = (None, None);
+    let opened = js_sys::Promise::new(&mut |resolve, reject| {
+        resolver = Some(resolve);
+        rejecter = Some(reject);
+    });
+    let (Some(resolve), Some(reject)) = (resolver, rejecter) else {
+        return Err(Error::Storage("Promise executor did not run".into()));
+    };
+
+    // The handlers outlive this function when it gives up: each runs at most once, and frees
+    // itself when it does (`once_into_js`).
+    let (req, given_up) = (request.clone(), abandoned.clone());
+    request.set_onupgradeneeded(Some(
+        Closure::once_into_js(move |_: Event| {
+            let Some(tx) = req.transaction() else { return };
+            if given_up.get() {
+                let _ = tx.abort();
+                return;
+            }
+            let created = req.result().and_then(|db| {
+                let db: IdbDatabase = db.unchecked_into();
+                let names = db.object_store_names();
+                if !names.contains(TEMPLATES) {
+                    let params = web_sys::IdbObjectStoreParameters::new();
+                    params.set_key_path(&TEMPLATES_KEY_PATH.into());
+                    db.create_object_store_with_optional_parameters(TEMPLATES, &params)?;
+                }
+                if !names.contains(ATTEMPTS) {
+                    db.create_object_store(ATTEMPTS)?;
+                }
+                Ok(())
+            });
+            if created.is_err() {
+                let _ = tx.abort();
+            }
+        })
+        .unchecked_ref(),
+    ));
+    let (req, given_up, ok) = (request.clone(), abandoned.clone(), resolve.clone());
+    request.set_onsuccess(Some(
+        Closure::once_into_js(move |_: Event| {
+            let Ok(db) = req.result() else { return };
+            if given_up.get() {
+                db.unchecked_into::<IdbDatabase>().close();
+            } else {
+                let _ = ok.call1(&JsValue::NULL, &db);
+            }
+        })
+        .unchecked_ref(),
+    ));
+    let (req, fail) = (request.clone(), reject.clone());
+    request.set_onerror(Some(
+        Closure::once_into_js(move |_: Event| {
+            let error = req.error().ok().flatten().map_or(JsValue::NULL, JsValue::from);
+            let _ = fail.call1(&JsValue::NULL, &JsValue::from_str(&describe(&error)));
+        })
+        .unchecked_ref(),
+    ));
+    let given_up = abandoned;
+    request.set_onblocked(Some(
+        Closure::once_into_js(move |_: Event| {
+            let give_up = Closure::once_into_js(move || {
+                given_up.set(true);
+                let _ = reject.call1(&JsValue::NULL, &JsValue::from_str(BLOCKED));
+            });
+            set_timeout(&give_up, BLOCKED_MS);
+        })
+        .unchecked_ref(),
+    ));
+    let db = JsFuture::from(opened)
+        .await
+        .map_err(|e| Error::Storage(format!("IndexedDB open {name:?}: {}", describe(&e))))?;
+    Ok(db.unchecked_into())
 }
 
 /// The store a `FaceVerifier` was created with (`storage: "indexeddb" | "memory"`).
@@ -119,47 +389,42 @@ pub(crate) enum WebStore {
     Memory(MemoryStore),
 }
 
-impl Store for WebStore {
-    async fn load(&self) -> Result<Vec<Enrollment>> {
-        match self {
-            WebStore::IndexedDb(s) => s.load().await,
-            WebStore::Memory(s) => s.load().await,
+/// Forwards a [`Store`] method to the store in use.
+macro_rules! forward {
+    ($self:ident, $s:ident => $call:expr) => {
+        match $self {
+            WebStore::IndexedDb($s) => $call.await,
+            WebStore::Memory($s) => $call.await,
         }
+    };
+}
+
+impl Store for WebStore {
+    async fn load(&self) -> Result<Loaded> {
+        forward!(self, s => s.load())
     }
     async fn get(&self, id: &str) -> Result<Option<Enrollment>> {
-        match self {
-            WebStore::IndexedDb(s) => s.get(id).await,
-            WebStore::Memory(s) => s.get(id).await,
-        }
+        forward!(self, s => s.get(id))
     }
     async fn put(&self, enrollment: &Enrollment) -> Result<()> {
-        match self {
-            WebStore::IndexedDb(s) => s.put(enrollment).await,
-            WebStore::Memory(s) => s.put(enrollment).await,
-        }
+        forward!(self, s => s.put(enrollment))
     }
     async fn count(&self) -> Result<usize> {
-        match self {
-            WebStore::IndexedDb(s) => s.count().await,
-            WebStore::Memory(s) => s.count().await,
-        }
+        forward!(self, s => s.count())
     }
     async fn remove(&self, id: &str) -> Result<bool> {
-        match self {
-            WebStore::IndexedDb(s) => s.remove(id).await,
-            WebStore::Memory(s) => s.remove(id).await,
-        }
+        forward!(self, s => s.remove(id))
     }
     async fn clear(&self) -> Result<()> {
-        match self {
-            WebStore::IndexedDb(s) => s.clear().await,
-            WebStore::Memory(s) => s.clear().await,
-        }
+        forward!(self, s => s.clear())
     }
     async fn put_all(&self, enrollments: &[Enrollment], replace: bool) -> Result<()> {
-        match self {
-            WebStore::IndexedDb(s) => s.put_all(enrollments, replace).await,
-            WebStore::Memory(s) => s.put_all(enrollments, replace).await,
-        }
+        forward!(self, s => s.put_all(enrollments, replace))
+    }
+    async fn attempts(&self, key: &str) -> Result<Attempts> {
+        forward!(self, s => s.attempts(key))
+    }
+    async fn put_attempts(&self, key: &str, attempts: &Attempts) -> Result<()> {
+        forward!(self, s => s.put_attempts(key, attempts))
     }
 }

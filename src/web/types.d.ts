@@ -18,6 +18,10 @@ export interface CreateOptions {
   maxShots?: number;
   /** Most ids the store may hold (default 10000); more is refused with LIMIT. */
   maxIds?: number;
+  /** Failed verifications in a row that lock an id (default 5): it is then refused with LOCKED. */
+  maxFailures?: number;
+  /** Length of the first lock in ms (default 30000); each further lock before a success doubles it. */
+  lockMs?: number;
   /** Smallest face width in pixels (default 40). */
   minFace?: number;
   /** Add the mirror image's embedding (default true). */
@@ -44,7 +48,15 @@ export interface ImportOptions { mode?: "merge" | "replace" }
 /** Options of `Camera.start`. */
 export interface CameraOptions { facingMode?: "user" | "environment"; width?: number; height?: number; deviceId?: string }
 export interface DetectedFace { box: Box; score: number }
-export interface Enrollment { id: string; shots: number; createdAt: number; updatedAt: number }
+/**
+ * An entry of `list()`: an enrollment, or a stored record that cannot be used (unreadable, or made
+ * by another model) flagged with the reason; verify and identify skip it, `remove` deletes it.
+ */
+export type Enrollment =
+  | { id: string; shots: number; createdAt: number; updatedAt: number; damaged?: undefined }
+  | { id: string; damaged: string; code: "INVALID_TEMPLATE" | "MODEL_MISMATCH" };
+/** What facegate throws: a stable `code`; with LOCKED also `retryAfterMs`, the time left of the lock. */
+export interface FacegateError extends Error { code: ErrorCode; retryAfterMs?: number }
 /** The rule deciding verify and identify. */
 export interface RuleInfo { name: string; threshold: number; provenance: string }
 /** A step of the liveness challenge (directions are the person's own). */

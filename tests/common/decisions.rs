@@ -1,7 +1,8 @@
-//! One enroll → verify → identify → export/import script that must give the same decisions on
-//! every [`Store`]: run natively on the file and memory stores (`tests/stores.rs`) and in the
-//! browser on IndexedDB and memory (`tests/web.rs`). Faces come from the committed fixtures
-//! (no dataset needed): Obama twice, Biden, and the astronaut with her mirror image.
+//! One enroll → verify → identify → export/import script, and one lockout script, that must give
+//! the same answers on every [`Store`]: run natively on the file and memory stores
+//! (`tests/stores.rs`) and in the browser on IndexedDB and memory (`tests/web.rs`,
+//! `tests/web/storage.rs`). Faces come from the committed fixtures (no dataset needed): Obama
+//! twice, Biden, and the astronaut with her mirror image.
 
 use facegate::{Embedding, Frame, Gallery, ImportMode, MemoryStore, Pipeline, Rule, Selection, Store};
 
@@ -92,7 +93,7 @@ pub async fn run<S: Store>(gallery: &Gallery<S>, faces: &Faces) -> Vec<String> {
     }
     let twice = gallery.enroll("astronaut", vec![faces.astronaut_mirrored.clone()]).await.unwrap();
     *out.last_mut().unwrap() = format!("enroll astronaut: {} shots", twice.shots().len());
-    out.push(format!("list: {}", names(gallery.list().await.unwrap().iter().map(|e| e.id().to_owned()))));
+    out.push(format!("list: {}", names(gallery.list().await.unwrap().enrollments.iter().map(|e| e.id().to_owned()))));
     for (id, probe, name) in [
         ("obama", &faces.obama_2, "obama_2"),
         ("biden", &faces.obama_2, "obama_2"),
@@ -127,6 +128,100 @@ pub async fn run<S: Store>(gallery: &Gallery<S>, faces: &Faces) -> Vec<String> {
     let who = gallery.identify(&faces.biden, 3).await.unwrap();
     out.push(format!("identify biden after remove: {}", names(who.into_iter().map(|c| c.id))));
     gallery.clear().await.unwrap();
-    out.push(format!("clear: {} left", gallery.list().await.unwrap().len()));
+    out.push(format!("clear: {} left", gallery.list().await.unwrap().enrollments.len()));
+    out
+}
+
+/// A clock the lockout script moves by hand (ms since the epoch), shared with the gallery.
+pub type TestClock = std::sync::Arc<std::sync::atomic::AtomicU64>;
+
+/// The gallery's clock reading `clock`.
+pub fn read(clock: &TestClock) -> impl Fn() -> f64 {
+    let clock = clock.clone();
+    move || clock.load(std::sync::atomic::Ordering::SeqCst) as f64
+}
+
+/// What every store must answer to the lockout script.
+pub const LOCKOUT: &[&str] = &[
+    "4 failures: not locked",
+    "5th failure: no match, then obama_2: LOCKED (30000 ms)",
+    "1 ms before the end: LOCKED (1 ms)",
+    "after 30 s, 5 failures: LOCKED (60000 ms)",
+    "after 60 s, 5 failures: LOCKED (120000 ms)",
+    "biden meanwhile: match",
+    "after 120 s, obama_2: match; 4 failures: not locked",
+    "unknown id 10 times: UNKNOWN_ID, carol not locked",
+    "sign-in key, 5 failures: LOCKED (30000 ms)",
+    "remove and enroll obama again: match",
+    "clear: sign-in key not locked",
+    "obama, 5 failures: LOCKED (30000 ms)",
+];
+
+/// `LOCKED (N ms)` for a lock, else the result.
+pub fn locked<T: std::fmt::Debug>(result: facegate::Result<T>) -> String {
+    match result {
+        Err(facegate::Error::Locked { retry_after_ms, .. }) => format!("LOCKED ({retry_after_ms} ms)"),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Runs the lockout policy (5 failures, 30 s doubling) on `gallery` (empty on entry, reading
+/// `clock`): failures lock, time passes, a success resets, removal and clear forget. Leaves
+/// obama locked for 30 s at the clock's time, for the caller to reopen the store and check.
+pub async fn lockout<S: Store>(gallery: &Gallery<S>, faces: &Faces, clock: &TestClock) -> Vec<String> {
+    use std::sync::atomic::Ordering::SeqCst;
+    let fail = |n: usize| async move {
+        for _ in 0..n {
+            assert!(!gallery.verify("obama", &faces.biden).await.unwrap().is_match);
+        }
+    };
+    let mut out = Vec::new();
+    gallery.enroll("obama", vec![faces.obama.clone()]).await.unwrap();
+    gallery.enroll("biden", vec![faces.biden.clone()]).await.unwrap();
+    fail(4).await;
+    let open = gallery.check_lock("obama").await.is_ok();
+    out.push(format!("4 failures: {}", if open { "not locked" } else { "locked" }));
+    fail(1).await;
+    out.push(format!("5th failure: no match, then obama_2: {}", locked(gallery.verify("obama", &faces.obama_2).await)));
+    clock.fetch_add(29_999, SeqCst);
+    out.push(format!("1 ms before the end: {}", locked(gallery.verify("obama", &faces.obama_2).await)));
+    for (wait, after) in [(1, "30 s"), (60_000, "60 s")] {
+        clock.fetch_add(wait, SeqCst);
+        fail(5).await;
+        let state = locked(gallery.verify("obama", &faces.obama_2).await);
+        out.push(format!("after {after}, 5 failures: {state}"));
+    }
+    let biden = gallery.verify("biden", &faces.biden).await.unwrap().is_match;
+    out.push(format!("biden meanwhile: {}", if biden { "match" } else { "no match" }));
+    clock.fetch_add(120_000, SeqCst);
+    let genuine = gallery.verify("obama", &faces.obama_2).await.unwrap().is_match;
+    fail(4).await;
+    let open = gallery.check_lock("obama").await.is_ok();
+    out.push(format!(
+        "after 120 s, obama_2: {}; 4 failures: {}",
+        if genuine { "match" } else { "no match" },
+        if open { "not locked" } else { "locked" }
+    ));
+    for _ in 0..10 {
+        assert_eq!(gallery.verify("carol", &faces.obama).await.unwrap_err().code().as_str(), "UNKNOWN_ID");
+    }
+    let open = gallery.check_lock("carol").await.is_ok();
+    out.push(format!("unknown id 10 times: UNKNOWN_ID, carol {}", if open { "not locked" } else { "locked" }));
+    for _ in 0..5 {
+        gallery.record_attempt("sign-in", false).await.unwrap();
+    }
+    out.push(format!("sign-in key, 5 failures: {}", locked(gallery.check_lock("sign-in").await)));
+    fail(1).await; // obama is now locked again (5 in a row)
+    assert!(gallery.check_lock("obama").await.is_err());
+    gallery.remove("obama").await.unwrap();
+    gallery.enroll("obama", vec![faces.obama.clone()]).await.unwrap();
+    let v = gallery.verify("obama", &faces.obama_2).await;
+    out.push(format!("remove and enroll obama again: {}", if v.unwrap().is_match { "match" } else { "no match" }));
+    gallery.clear().await.unwrap();
+    let open = gallery.check_lock("sign-in").await.is_ok();
+    out.push(format!("clear: sign-in key {}", if open { "not locked" } else { "locked" }));
+    gallery.enroll("obama", vec![faces.obama.clone()]).await.unwrap();
+    fail(5).await;
+    out.push(format!("obama, 5 failures: {}", locked(gallery.verify("obama", &faces.obama_2).await)));
     out
 }

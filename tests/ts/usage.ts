@@ -8,13 +8,16 @@ import init, {
   type Enrollment,
   type EnrollResult,
   type ErrorCode,
+  type FacegateError,
   type RuleInfo,
   type VerifyResult,
 } from "facegate";
 
 export async function usage(video: HTMLVideoElement, bytes: Uint8Array, head: Uint8Array): Promise<void> {
   await init();
-  const options: CreateOptions = { dbName: "facegate", head: "bundled", threshold: 0.8, minFace: 40, flip: true };
+  const options: CreateOptions = {
+    dbName: "facegate", head: "bundled", threshold: 0.8, minFace: 40, flip: true, maxFailures: 5, lockMs: 30000,
+  };
   const fv: FaceVerifier = await FaceVerifier.create(options);
   const memory = await FaceVerifier.create({ storage: "memory", head: "cosine" });
   const defaults = await FaceVerifier.create();
@@ -31,6 +34,9 @@ export async function usage(video: HTMLVideoElement, bytes: Uint8Array, head: Ui
   const rule: string = v.rule;
   const who: Candidate[] = await fv.identify(bytes, { topK: 3 });
   const listed: Enrollment[] = await fv.list();
+  const shots: number[] = listed.map((e) => (e.damaged === undefined ? e.shots : 0));
+  const damaged: string[] = listed.flatMap((e) => (e.damaged !== undefined ? [`${e.id} ${e.code}: ${e.damaged}`] : []));
+  const persisted: boolean | null = fv.persisted;
   const removed: boolean = await fv.remove("alice");
   await fv.clear();
   const exported: Uint8Array = await fv.exportEnrollments();
@@ -46,7 +52,8 @@ export async function usage(video: HTMLVideoElement, bytes: Uint8Array, head: Ui
     await fv.verify("bob", bytes);
   } catch (e) {
     const code = (e as { code: ErrorCode }).code;
-    console.log(code === "UNKNOWN_ID", enrolled.shots, p, rule, who[0]?.probability, listed.length, removed);
+    const wait: number | undefined = (e as FacegateError).retryAfterMs;
+    console.log(code === "UNKNOWN_ID", enrolled.shots, p, rule, who[0]?.probability, listed.length, removed, wait);
   }
-  console.log(everyone.length, imported, info.provenance, threshold, sha, embedding.length, faces[0]?.box.width);
+  console.log(shots, damaged, persisted, everyone.length, imported, info.provenance, threshold, sha, embedding.length, faces[0]?.box.width);
 }

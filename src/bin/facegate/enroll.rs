@@ -31,7 +31,7 @@ pub fn run(args: EnrollArgs) -> Result<()> {
     let shots = shots.collect::<Result<Vec<_>>>()?;
     let path = args.gallery.path().display().to_string();
     let enrollment = block_on(gallery.enroll(&args.id, shots)).context(path.clone())?;
-    let people = block_on(gallery.list()).context(path)?.len();
+    let people = block_on(gallery.list()).context(path)?.enrollments.len();
     println!("enrolled {:?}: {} shot(s); gallery has {people} identities", args.id, enrollment.shots().len());
     Ok(())
 }

@@ -32,6 +32,9 @@ pub fn run(args: IdentifyArgs) -> Result<()> {
     let gallery = args.gallery.open(&pipeline, args.head.rule(&pipeline)?)?;
     let probe = describe(&pipeline, &args.image, args.opts.selection())?;
     let ranked = block_on(gallery.identify(&probe.embedding, args.top))?;
+    for skipped in block_on(gallery.list())?.damaged {
+        eprintln!("skipped {:?} [{}]: {}", skipped.id, skipped.code, skipped.reason);
+    }
     let (rule, threshold) = (gallery.rule().name(), gallery.rule().threshold());
     if args.json {
         println!("{}", json!({"candidates": ranked, "threshold": threshold, "rule": rule, "box": probe.face.bbox}));
