@@ -17,6 +17,8 @@ mod parallel;
 #[cfg(not(target_arch = "wasm32"))]
 mod bench;
 #[cfg(not(target_arch = "wasm32"))]
+mod clips;
+#[cfg(not(target_arch = "wasm32"))]
 mod compare;
 #[cfg(not(target_arch = "wasm32"))]
 mod enroll;
@@ -59,6 +61,10 @@ enum Command {
     /// LFW 10-fold table of cosine and every head kind, each fold's heads trained without that
     /// fold's people: accuracy, TAR@FAR 1e-3, calibration (ECE).
     ReportHeads(report_heads::ReportArgs),
+    /// One liveness test clip from a photo (still, card, live, wrong-order, too-slow) as Y4M or PNG frames.
+    LivenessClip(clips::command::ClipArgs),
+    /// Liveness test clips of many LFW people: check they are what they claim, or write them as Y4M.
+    LivenessClips(clips::check::ClipsArgs),
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -72,6 +78,8 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::EvalLfw(args) => eval_lfw::run(args),
         Command::TrainHead(args) => train_head::run(args),
         Command::ReportHeads(args) => report_heads::run(args),
+        Command::LivenessClip(args) => clips::command::run(args),
+        Command::LivenessClips(args) => clips::check::run(args),
     }
 }
 

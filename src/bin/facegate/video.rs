@@ -49,7 +49,7 @@ fn ycbcr(p: &[u8]) -> (f32, f32, f32) {
 }
 
 /// One 4:2:0 frame: the photo centred and scaled to fit `width x height` on black.
-fn yuv420(frame: &Frame, width: usize, height: usize) -> Vec<u8> {
+pub(crate) fn yuv420(frame: &Frame, width: usize, height: usize) -> Vec<u8> {
     let scale = (width as f32 / frame.width() as f32).min(height as f32 / frame.height() as f32);
     let (fw, fh) = (frame.width() as usize, frame.height() as usize);
     let (ox, oy) = ((width as f32 - fw as f32 * scale) / 2.0, (height as f32 - fh as f32 * scale) / 2.0);

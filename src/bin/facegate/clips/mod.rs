@@ -1,0 +1,231 @@
+//! Test clips for the liveness check, made from one photo at run time (no image is committed):
+//! a still photo, the photo moved as a flat card, a "live" head lifted from FaceMesh's 3-D points
+//! doing the asked steps, and that head doing them in the wrong order or too slowly.
+//!
+//! [`render`] is the entry point; [`script`] says what a clip shows frame by frame (the ground
+//! truth). Everything is deterministic by seed. Directions are the person's own (see
+//! [`motion::Pose`]); frames are unmirrored, as a camera delivers them.
+
+mod camera;
+mod card;
+pub mod check;
+pub mod command;
+mod head;
+mod motion;
+mod raster;
+mod scene;
+
+use anyhow::{bail, Context, Result};
+use camera::Camera;
+use card::Homography;
+use facegate::liveness::Step;
+use facegate::{Frame, Pipeline, Selection};
+use head::Head;
+use motion::{lay_out, pose_at, Move, Pacing, Pose, Reach, Wander};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_pcg::Pcg64Mcg;
+use scene::{Image, Placement};
+
+/// What a clip shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Kind {
+    /// The photo held still for the whole challenge.
+    Still,
+    /// The photo as a flat card moving in 3-D: smooth random tilts (up to ±25° about x and y),
+    /// in-plane rotation, shift and scale, on top of tilts that mimic each asked step (yawed like
+    /// a head turn, pitched like a nod).
+    Card,
+    /// The face lifted onto FaceMesh's 3-D surface doing the asked steps in order, promptly.
+    Live,
+    /// The live head doing the asked steps in another order (needs two different steps).
+    WrongOrder,
+    /// The live head doing the asked steps in order, each only after standing still for
+    /// `Options::slow_step_ms` minus the move itself.
+    TooSlow,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 5] = [Kind::Still, Kind::Card, Kind::Live, Kind::WrongOrder, Kind::TooSlow];
+
+    /// Rendered from the lifted 3-D head.
+    fn is_head(self) -> bool {
+        matches!(self, Kind::Live | Kind::WrongOrder | Kind::TooSlow)
+    }
+}
+
+/// How clips are made.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Options {
+    /// Frame size in pixels.
+    pub width: usize,
+    pub height: usize,
+    /// Frames per second.
+    pub fps: f64,
+    /// A turn or nod, from leaving neutral to being back: ease out over 3/8, hold 1/4, ease back
+    /// (a blink always takes 500 ms: eyes closed for 240 ms).
+    pub step_ms: f64,
+    /// A step's whole slot in [`Kind::TooSlow`]: standing still, then the move at the end.
+    pub slow_step_ms: f64,
+    /// Neutral before the first step and after the last, ms.
+    pub lead_ms: f64,
+    pub tail_ms: f64,
+    /// Enlargement of the photo in the frame (LFW's 250x250 at 1.6 makes faces of 160-200 px).
+    pub photo_scale: f64,
+    /// Focal length in frame widths.
+    pub focal: f64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            width: 640,
+            height: 480,
+            fps: 15.0,
+            step_ms: 1200.0,
+            slow_step_ms: 6000.0,
+            lead_ms: 600.0,
+            tail_ms: 300.0,
+            photo_scale: 1.6,
+            focal: 1.2,
+        }
+    }
+}
+
+/// What a clip shows, frame by frame.
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct Script {
+    pub kind: Kind,
+    /// The steps asked for.
+    pub asked: Vec<Step>,
+    /// The moves made (for a still photo: none), in the order made.
+    pub moves: Vec<Move>,
+    /// Each frame's time (ms from the start) and the pose shown (the head's, or the card's).
+    pub frames: Vec<(f64, Pose)>,
+}
+
+/// The ground truth of a clip: its moves and every frame's pose, deterministic by `seed`.
+pub(crate) fn script(kind: Kind, asked: &[Step], seed: u64, options: &Options) -> Result<Script> {
+    if asked.is_empty() {
+        bail!("no steps asked");
+    }
+    let mut rng = Pcg64Mcg::seed_from_u64(seed);
+    let mut performed = asked.to_vec();
+    if kind == Kind::WrongOrder {
+        if asked.iter().all(|s| *s == asked[0]) {
+            bail!("a wrong order needs two different steps, got {asked:?}");
+        }
+        while performed == asked {
+            performed.shuffle(&mut rng);
+        }
+    }
+    let pacing = Pacing {
+        lead_ms: options.lead_ms,
+        move_ms: options.step_ms,
+        idle_ms: if kind == Kind::TooSlow { (options.slow_step_ms - options.step_ms).max(0.0) } else { 0.0 },
+        tail_ms: options.tail_ms,
+    };
+    let (reach, wander) = if kind == Kind::Card {
+        // Card tilts mimic a head's; the wander adds tilt, roll, shift and scale of a hand.
+        (Reach { yaw: (18.0, 25.0), pitch: (15.0, 20.0), shift: (10.0, 40.0) }, [7.0, 7.0, 15.0, 40.0, 30.0, 0.12])
+    } else {
+        (Reach { yaw: (25.0, 30.0), pitch: (15.0, 20.0), shift: (0.0, 0.0) }, [2.0, 1.5, 1.5, 3.0, 2.0, 0.0])
+    };
+    let (moves, length) = lay_out(&performed, &pacing, &reach, &mut rng);
+    let wander = Wander::new(wander, &mut rng);
+    let count = (length * options.fps / 1e3).ceil() as usize;
+    let frames = (0..count)
+        .map(|i| {
+            let t = i as f64 * 1e3 / options.fps;
+            let pose = match kind {
+                Kind::Still => Pose::NEUTRAL,
+                _ => {
+                    let mut pose = pose_at(&moves, t);
+                    wander.apply(t, &mut pose);
+                    if kind == Kind::Card {
+                        pose.yaw = pose.yaw.clamp(-25.0, 25.0);
+                        pose.pitch = pose.pitch.clamp(-25.0, 25.0);
+                    }
+                    pose
+                }
+            };
+            (t, pose)
+        })
+        .collect();
+    let moves = if kind == Kind::Still { Vec::new() } else { moves };
+    Ok(Script { kind, asked: asked.to_vec(), moves, frames })
+}
+
+/// A clip's pictures: the photo placed in the room, and what the kind needs to move it.
+pub(crate) struct Stage {
+    photo: Image,
+    background: Image,
+    /// The photo on the background, facing the camera.
+    neutral: Image,
+    placement: Placement,
+    camera: Camera,
+    /// The lifted head (live kinds only).
+    head: Option<Head>,
+}
+
+impl Stage {
+    /// Sets `photo` in a room chosen by `seed`; lifts the face (the largest) for the live kinds.
+    pub fn new(pipeline: &Pipeline, kind: Kind, photo: &Frame, seed: u64, options: &Options) -> Result<Stage> {
+        let photo = Image::from_frame(photo);
+        let mut rng = Pcg64Mcg::seed_from_u64(seed ^ 0x5CE4E);
+        let background = scene::background(options.width, options.height, &mut rng);
+        let placement = Placement::centred(&photo, options.photo_scale, options.width, options.height);
+        let neutral = scene::compose(&background, &photo, placement, 24.0);
+        let camera = Camera::new(options.width, options.height, options.focal);
+        let head = if kind.is_head() {
+            let frame = neutral.to_frame()?;
+            let face = pipeline.select(&frame, Selection::Largest).context("finding the face to lift")?;
+            Some(Head::lift(&pipeline.mesh(&frame, &face)?, camera)?)
+        } else {
+            None
+        };
+        Ok(Stage { photo, background, neutral, placement, camera, head })
+    }
+
+    /// Where the card puts the photo's pixels in `pose` (see [`card::homography`]).
+    pub fn card(&self, pose: &Pose) -> Homography {
+        card::homography(pose, &self.photo, self.placement, &self.camera)
+    }
+
+    /// One frame of `kind` in `pose`.
+    pub fn frame(&self, kind: Kind, pose: &Pose) -> Result<Frame> {
+        let image = match (kind, &self.head) {
+            (Kind::Still, _) => self.neutral.clone(),
+            (Kind::Card, _) => {
+                let mut image = self.background.clone();
+                card::draw(&self.photo, &self.card(pose), &mut image);
+                image
+            }
+            (_, Some(head)) => {
+                let mut image = self.neutral.clone();
+                head.draw(pose, &self.neutral, &mut image);
+                image
+            }
+            (_, None) => bail!("a {kind:?} clip needs the lifted head"),
+        };
+        image.to_frame()
+    }
+}
+
+/// Renders a clip of `kind` from `photo` (e.g. an LFW photo) for the `steps` asked: the frames
+/// (`options.width x options.height`, RGB, unmirrored) with their times in ms from the start.
+/// Deterministic by `seed` (the room, the amplitudes, the jitter, the card's path, the wrong
+/// order). The live kinds lift the photo's largest face with `pipeline`.
+pub(crate) fn render(
+    pipeline: &Pipeline,
+    kind: Kind,
+    photo: &Frame,
+    steps: &[Step],
+    seed: u64,
+    options: &Options,
+) -> Result<Vec<(Frame, f64)>> {
+    let script = script(kind, steps, seed, options)?;
+    let stage = Stage::new(pipeline, kind, photo, seed, options)?;
+    script.frames.iter().map(|(t, pose)| Ok((stage.frame(kind, pose)?, *t))).collect()
+}
