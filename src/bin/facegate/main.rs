@@ -25,6 +25,8 @@ mod enroll;
 #[cfg(not(target_arch = "wasm32"))]
 mod eval_lfw;
 #[cfg(not(target_arch = "wasm32"))]
+mod eval_liveness;
+#[cfg(not(target_arch = "wasm32"))]
 mod identify;
 #[cfg(not(target_arch = "wasm32"))]
 mod report_heads;
@@ -65,6 +67,9 @@ enum Command {
     LivenessClip(clips::command::ClipArgs),
     /// Liveness test clips of many LFW people: check they are what they claim, or write them as Y4M.
     LivenessClips(clips::check::ClipsArgs),
+    /// The liveness check on clips of LFW people (still, card, live, wrong order, too slow):
+    /// how many of each kind are accepted.
+    EvalLiveness(eval_liveness::EvalLivenessArgs),
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -80,6 +85,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::ReportHeads(args) => report_heads::run(args),
         Command::LivenessClip(args) => clips::command::run(args),
         Command::LivenessClips(args) => clips::check::run(args),
+        Command::EvalLiveness(args) => eval_liveness::run(args),
     }
 }
 

@@ -1,0 +1,223 @@
+//! `facegate eval-liveness`: the liveness check on clips made from LFW photos — a still photo,
+//! a flat card moved in 3-D, a live head doing the steps, and that head doing them in the wrong
+//! order or too slowly — with each person's other photo enrolled. Prints how many of each kind
+//! were accepted.
+
+use crate::clips::{render, Kind, Options};
+use crate::lfw;
+use crate::parallel::{map_indexed, progress, threads};
+use anyhow::{Context, Result};
+use clap::Args;
+use facegate::liveness::{Challenge, Failure, Outcome, Session, Step, Timing};
+use facegate::{Frame, Gallery, MemoryStore, Pipeline, Rule, Selection};
+use pollster::block_on;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_pcg::Pcg64Mcg;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Args)]
+pub struct EvalLivenessArgs {
+    /// LFW folder (DIR/PERSON/*.jpg).
+    #[arg(long, env = "FACEGATE_DATA")]
+    data: PathBuf,
+    /// How many people (with two or more photos, spread over the alphabet).
+    #[arg(long, default_value_t = 50)]
+    people: usize,
+    /// Steps per challenge.
+    #[arg(long, default_value_t = 2)]
+    steps: usize,
+    /// Clip kinds to run (default: all).
+    #[arg(long, value_delimiter = ',')]
+    kinds: Vec<Kind>,
+    /// Seed of the challenges and the clips.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Worker threads (default: every core).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// One clip's result.
+#[derive(Debug, Clone, Serialize)]
+struct Trial {
+    person: String,
+    kind: Kind,
+    asked: Vec<Step>,
+    accepted: bool,
+    /// "passed", or the failure's reason.
+    outcome: String,
+    /// The failure in full.
+    failure: Option<Failure>,
+    /// Clip time when the check finished, ms.
+    finished_ms: f64,
+    parallax: f32,
+    /// Check time per frame (pipeline and decision), ms.
+    ms_per_frame: f64,
+}
+
+/// Results of one kind.
+#[derive(Debug, Serialize)]
+struct Summary {
+    clips: usize,
+    accepted: usize,
+    outcomes: BTreeMap<String, usize>,
+    median_parallax: f32,
+    median_finished_ms: f64,
+}
+
+fn reason(outcome: Option<Outcome>) -> String {
+    let name = |f: Failure| match f {
+        Failure::Timeout { .. } => "timeout",
+        Failure::WrongMove { .. } => "wrong-move",
+        Failure::Flat { .. } => "flat",
+        Failure::MultipleFaces => "multiple-faces",
+        Failure::DifferentPerson => "different-person",
+    };
+    match outcome {
+        Some(Outcome::Passed) => "passed".into(),
+        Some(Outcome::Failed(f)) => name(f).into(),
+        None => "unfinished".into(),
+    }
+}
+
+/// Runs the check on `clip` looped (as a fake camera loops its file) until it finishes.
+fn trial(
+    pipeline: &Pipeline,
+    gallery: &Gallery<MemoryStore>,
+    person: &str,
+    kind: Kind,
+    challenge: Challenge,
+    clip: &[(Frame, f64)],
+) -> Result<Trial> {
+    let template = block_on(gallery.template(person))?;
+    let asked = challenge.steps().to_vec();
+    let limit = challenge.timing().total_ms;
+    let mut session = Session::new(challenge);
+    let period = clip.last().map_or(0.0, |(_, t)| t + 1000.0 / Options::default().fps);
+    let (mut frames, started) = (0usize, Instant::now());
+    let mut t = 0.0;
+    'outer: for lap in 0.. {
+        for (frame, at) in clip {
+            t = lap as f64 * period + at;
+            frames += 1;
+            let same = |e: &_, _: Option<&_>| Ok(gallery.rule().decide(&template, e)?.is_match);
+            if session.push(pipeline, frame, t, same)?.is_finished() || t > limit + 1000.0 {
+                break 'outer;
+            }
+        }
+    }
+    let ms_per_frame = started.elapsed().as_secs_f64() * 1e3 / frames.max(1) as f64;
+    let report = session.report();
+    let live = match report.outcome {
+        Some(_) => Some(block_on(gallery.verify_live(person, &session))?),
+        None => None,
+    };
+    Ok(Trial {
+        person: person.to_owned(),
+        kind,
+        asked,
+        accepted: live.is_some_and(|l| l.is_match()),
+        outcome: reason(report.outcome),
+        failure: match report.outcome {
+            Some(Outcome::Failed(f)) => Some(f),
+            _ => None,
+        },
+        finished_ms: t,
+        parallax: report.parallax,
+        ms_per_frame,
+    })
+}
+
+fn median<T: Copy + PartialOrd>(mut values: Vec<T>) -> Option<T> {
+    values.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    values.get(values.len() / 2).copied()
+}
+
+pub fn run(args: EvalLivenessArgs) -> Result<()> {
+    let pipeline = Pipeline::new()?;
+    let kinds = if args.kinds.is_empty() { Kind::ALL.to_vec() } else { args.kinds.clone() };
+    let mut by_person: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (person, file) in lfw::list(&args.data)? {
+        by_person.entry(person).or_default().push(file);
+    }
+    let eligible: Vec<(&String, &Vec<String>)> = by_person.iter().filter(|(_, files)| files.len() >= 2).collect();
+    let stride = (eligible.len() / args.people.max(1)).max(1);
+    let chosen: Vec<_> = eligible.iter().step_by(stride).take(args.people).collect();
+    let options = Options::default();
+    let started = Instant::now();
+    let bar = progress(chosen.len(), "people ({eta})");
+    let trials = map_indexed(chosen.len(), threads(args.threads), &bar, |i| {
+        let (person, files) = chosen[i];
+        let read = |f: &String| -> Result<Frame> {
+            let path = args.data.join(person).join(f);
+            Ok(Frame::decode(&std::fs::read(&path).with_context(|| path.display().to_string())?)?)
+        };
+        // Render from the first photo; enroll the second.
+        let (photo, enrolled) = (read(&files[0])?, read(&files[1])?);
+        let gallery = Gallery::new(MemoryStore::new(), pipeline.model_sha256(), Rule::bundled()?)?;
+        let shot = pipeline.describe(&enrolled, Selection::Largest).with_context(|| format!("{person}/{}", files[1]))?;
+        block_on(gallery.enroll(person, vec![shot.embedding]))?;
+        let mut rng = Pcg64Mcg::seed_from_u64(args.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut steps = Step::ALL.to_vec();
+        steps.shuffle(&mut rng);
+        steps.truncate(args.steps);
+        let mut out = Vec::new();
+        for &kind in &kinds {
+            let seed = args.seed.wrapping_add(i as u64);
+            let clip = render(&pipeline, kind, &photo, &steps, seed, &options)
+                .with_context(|| format!("rendering {kind:?} of {person}"))?;
+            let challenge = Challenge::new(steps.clone(), Timing::default())?;
+            out.push(trial(&pipeline, &gallery, person, kind, challenge, &clip)?);
+        }
+        Ok(out)
+    })?;
+    let trials: Vec<Trial> = trials.into_iter().flatten().collect();
+    let mut summary = BTreeMap::new();
+    for &kind in &kinds {
+        let of: Vec<&Trial> = trials.iter().filter(|t| t.kind == kind).collect();
+        let mut outcomes = BTreeMap::new();
+        for t in &of {
+            *outcomes.entry(t.outcome.clone()).or_insert(0) += 1;
+        }
+        summary.insert(
+            format!("{kind:?}"),
+            Summary {
+                clips: of.len(),
+                accepted: of.iter().filter(|t| t.accepted).count(),
+                outcomes,
+                median_parallax: median(of.iter().map(|t| t.parallax).collect()).unwrap_or(0.0),
+                median_finished_ms: median(of.iter().map(|t| t.finished_ms).collect()).unwrap_or(0.0),
+            },
+        );
+    }
+    let ms_per_frame = median(trials.iter().map(|t| t.ms_per_frame).collect()).unwrap_or(0.0);
+    let seconds = started.elapsed().as_secs_f64();
+    if args.json {
+        let json = serde_json::json!({"people": chosen.len(), "steps": args.steps, "seed": args.seed,
+            "summary": summary, "ms_per_frame": ms_per_frame, "seconds": seconds, "trials": trials});
+        println!("{json}");
+    } else {
+        println!("{} people, {} steps per challenge, seed {}", chosen.len(), args.steps, args.seed);
+        println!("{:<12} {:>9} {:>14} {:>12}  outcomes", "kind", "accepted", "parallax(med)", "ends at(med)");
+        for (kind, s) in &summary {
+            let outcomes: Vec<String> = s.outcomes.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            println!(
+                "{kind:<12} {:>4} / {:<3} {:>14.3} {:>10.0}ms  {}",
+                s.accepted,
+                s.clips,
+                s.median_parallax,
+                s.median_finished_ms,
+                outcomes.join(", ")
+            );
+        }
+        println!("check {ms_per_frame:.1} ms per frame (median), {seconds:.0} s in all");
+    }
+    Ok(())
+}
