@@ -30,6 +30,8 @@ export async function usage(video: HTMLVideoElement, bytes: Uint8Array, head: Ui
   const p: number | null = v.probability;
   const rule: string = v.rule;
   const who: Candidate[] = await fv.identify(bytes, { topK: 3 });
+  const signedIn: Candidate[] = await fv.identify(bytes, { far: 1e-4, margin: 0.05 });
+  const ranked: Candidate[] = await fv.identify(bytes, { topK: 5, far: null });
   const listed: Enrollment[] = await fv.list();
   const removed: boolean = await fv.remove("alice");
   await fv.clear();
@@ -48,5 +50,5 @@ export async function usage(video: HTMLVideoElement, bytes: Uint8Array, head: Ui
     const code = (e as { code: ErrorCode }).code;
     console.log(code === "UNKNOWN_ID", enrolled.shots, p, rule, who[0]?.probability, listed.length, removed);
   }
-  console.log(everyone.length, imported, info.provenance, threshold, sha, embedding.length, faces[0]?.box.width);
+  console.log(signedIn[0]?.id, ranked.length, everyone.length, imported, info.provenance, threshold, sha, embedding.length, faces[0]?.box.width);
 }
