@@ -252,7 +252,7 @@ impl IdentifyOptions {
         }
         if table.backbone_sha256 != model_sha256 {
             return bad(format!(
-                "no impostor table for the embedding model {model_sha256} (the bundled one is for {}): \
+                "no impostor table for the embedding model {model_sha256} (the table is for {}): \
                  identify with far needs one; without far it ranks by the 1:1 rule",
                 table.backbone_sha256
             ));

@@ -186,7 +186,9 @@ fn gallery(
     let enrolled: Vec<usize> = chosen.iter().map(|&p| images_of[p][rng.random_range(0..images_of[p].len())]).collect();
     let mut in_gallery = vec![false; half.people.len()];
     chosen.iter().for_each(|&p| in_gallery[p] = true);
-    // Per probe: best value, its row, runner-up value — one pass per matrix.
+    let mut is_enrolled = vec![false; half.images.len()];
+    enrolled.iter().for_each(|&i| is_enrolled[i] = true);
+    // Per probe: the best value, its row and the runner-up's value.
     let n = m.n;
     let mut out = Vec::new();
     for (variant, rule) in variants {
@@ -205,7 +207,7 @@ fn gallery(
         }
         let acceptance = variant.options.acceptance_by(table, rule, sha, size)?;
         let mut c = Counts { threshold: acceptance.threshold, margin: acceptance.margin, ..Counts::default() };
-        for j in (0..n).filter(|j| !enrolled.contains(j)) {
+        for j in (0..n).filter(|&j| !is_enrolled[j]) {
             let (value, i) = best[j];
             let runner_up = (size > 1).then_some(second[j]);
             let accepted = acceptance.accepts_best(value, m.cosine[i * n + j], runner_up);
