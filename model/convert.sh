@@ -97,8 +97,9 @@ if [ "$OUT" != "$MODEL_DIR" ]; then
   sha256sum blazeface-front.onnx facemesh.onnx mobilefacenet.onnx | tee SHA256SUMS
   exit 0
 fi
-# head-default.json is made by `facegate train-head` (see README.md), not here; keep its line.
-sha256sum blazeface-front.onnx facemesh.onnx mobilefacenet.onnx head-default.json | tee SHA256SUMS.new
+# head-default.json and far-table.json are made by `facegate train-head` and `facegate eval-identify`
+# (see README.md), not here; keep their lines.
+sha256sum blazeface-front.onnx facemesh.onnx mobilefacenet.onnx head-default.json far-table.json | tee SHA256SUMS.new
 if [ -f SHA256SUMS ] && ! cmp -s SHA256SUMS SHA256SUMS.new; then
   echo "NOTE: hashes differ from the committed SHA256SUMS (diff below); SHA256SUMS updated" >&2
   diff SHA256SUMS SHA256SUMS.new >&2 || true

@@ -5,6 +5,7 @@
 use crate::attempts::{Attempts, Lockout};
 use crate::embed::Embedding;
 use crate::error::{Error, Result};
+use crate::far::IdentifyOptions;
 use crate::head::Head;
 use crate::liveness::{Outcome, Report, Session};
 use crate::store::{Damaged, Loaded, Store};
@@ -434,24 +435,25 @@ impl<S: Store> Gallery<S> {
         Ok(())
     }
 
-    /// 1:K — up to `k` enrolled identities that the rule accepts for `probe`, best first
-    /// (ranked by the deciding value); empty when nobody passes (open-set rejection: "unknown").
+    /// 1:K ranking — up to `k` enrolled identities that the 1:1 rule accepts for `probe`, best
+    /// first (ranked by the deciding value); empty when nobody passes (open-set rejection:
+    /// "unknown"). A stranger's chance of passing grows with the gallery: sign in with
+    /// [`Gallery::identify_with`] and [`IdentifyOptions::default`] instead.
     pub async fn identify(&self, probe: &Embedding, k: usize) -> Result<Vec<Candidate>> {
-        if k == 0 {
-            return Err(Error::InvalidArgument("identify needs k >= 1".into()));
-        }
-        let mut ranked = Vec::new();
-        for enrollment in self.list().await?.enrollments {
-            let v = self.rule.decide(&enrollment.template()?, probe)?;
-            if v.is_match {
-                ranked.push((
-                    v.value(),
-                    Candidate { id: enrollment.id().to_owned(), score: v.score, probability: v.probability },
-                ));
-            }
-        }
-        ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
-        Ok(ranked.into_iter().take(k).map(|(_, c)| c).collect())
+        self.identify_with(probe, &IdentifyOptions::ranking(k)).await
+    }
+
+    /// 1:K with options: the default signs in — the best candidate only, decided so that a
+    /// stranger is taken for anyone at most at the target rate whatever the gallery size, and
+    /// only when it beats the runner-up by a margin (see [`IdentifyOptions`]).
+    pub async fn identify_with(&self, probe: &Embedding, options: &IdentifyOptions) -> Result<Vec<Candidate>> {
+        let all = self.list().await?.enrollments;
+        let acceptance = options.acceptance(&self.rule, &self.model_sha256, all.len())?;
+        let scored = all
+            .iter()
+            .map(|e| Ok((e.id().to_owned(), self.rule.decide(&e.template()?, probe)?)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(acceptance.select(scored, options.k))
     }
 
     /// Every usable enrollment, in id order, and the records left out (unreadable, or made by

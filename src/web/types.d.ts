@@ -43,7 +43,21 @@ export interface VerifyResult {
   box: Box;
 }
 export interface Candidate { id: string; score: number; probability: number | null }
-export interface IdentifyOptions { topK?: number }
+/** Options of `identify`; the defaults sign in (one candidate, system FAR 1e-3, a margin). */
+export interface IdentifyOptions {
+  /** Candidates returned at most (default 1). */
+  topK?: number;
+  /**
+   * Chance that a stranger is taken for anyone enrolled, whatever their number (default 1e-3):
+   * each comparison is decided at `far / N`. `null`: the 1:1 rule alone, which grows weaker as N grows.
+   */
+  far?: number | null;
+  /**
+   * How much the best candidate's deciding value (probability with a head, else cosine) must
+   * exceed the runner-up's, or nobody is returned (default 0.02 for the head, 0.1 for cosine; 0 with `far: null`).
+   */
+  margin?: number;
+}
 export interface ImportOptions { mode?: "merge" | "replace" }
 /** Options of `Camera.start`. */
 export interface CameraOptions { facingMode?: "user" | "environment"; width?: number; height?: number; deviceId?: string }

@@ -33,6 +33,8 @@ export async function usage(video: HTMLVideoElement, bytes: Uint8Array, head: Ui
   const p: number | null = v.probability;
   const rule: string = v.rule;
   const who: Candidate[] = await fv.identify(bytes, { topK: 3 });
+  const signedIn: Candidate[] = await fv.identify(bytes, { far: 1e-4, margin: 0.05 });
+  const ranked: Candidate[] = await fv.identify(bytes, { topK: 5, far: null });
   const listed: Enrollment[] = await fv.list();
   const shots: number[] = listed.map((e) => (e.damaged === undefined ? e.shots : 0));
   const damaged: string[] = listed.flatMap((e) => (e.damaged !== undefined ? [`${e.id} ${e.code}: ${e.damaged}`] : []));
@@ -55,5 +57,5 @@ export async function usage(video: HTMLVideoElement, bytes: Uint8Array, head: Ui
     const wait: number | undefined = (e as FacegateError).retryAfterMs;
     console.log(code === "UNKNOWN_ID", enrolled.shots, p, rule, who[0]?.probability, listed.length, removed, wait);
   }
-  console.log(shots, damaged, persisted, everyone.length, imported, info.provenance, threshold, sha, embedding.length, faces[0]?.box.width);
+  console.log(shots, damaged, persisted, signedIn[0]?.id, ranked.length, everyone.length, imported, info.provenance, threshold, sha, embedding.length, faces[0]?.box.width);
 }

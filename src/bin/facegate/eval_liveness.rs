@@ -162,7 +162,8 @@ pub fn run(args: EvalLivenessArgs) -> Result<()> {
         // Render from the first photo; enroll the second.
         let (photo, enrolled) = (read(&files[0])?, read(&files[1])?);
         let gallery = Gallery::new(MemoryStore::new(), pipeline.model_sha256(), Rule::bundled()?)?;
-        let shot = pipeline.describe(&enrolled, Selection::Largest).with_context(|| format!("{person}/{}", files[1]))?;
+        let shot =
+            pipeline.describe(&enrolled, Selection::Largest).with_context(|| format!("{person}/{}", files[1]))?;
         block_on(gallery.enroll(person, vec![shot.embedding]))?;
         let mut rng = Pcg64Mcg::seed_from_u64(args.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let mut steps = Step::ALL.to_vec();

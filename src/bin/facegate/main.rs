@@ -23,6 +23,8 @@ mod compare;
 #[cfg(not(target_arch = "wasm32"))]
 mod enroll;
 #[cfg(not(target_arch = "wasm32"))]
+mod eval_identify;
+#[cfg(not(target_arch = "wasm32"))]
 mod eval_lfw;
 #[cfg(not(target_arch = "wasm32"))]
 mod eval_liveness;
@@ -58,6 +60,9 @@ enum Command {
     Video(video::VideoArgs),
     /// The LFW View 2 benchmark: 10-fold accuracy, TAR at FAR, timing, ROC plot.
     EvalLfw(eval_lfw::EvalArgs),
+    /// Sign-in by identification on LFW: how often strangers are taken for someone in galleries
+    /// of N people, with the 1:1 rule and with the FAR-bounded rule (and --write-table: its table).
+    EvalIdentify(eval_identify::EvalIdentifyArgs),
     /// Train a head (triplet projection, logistic pair head or Platt scaling) on a labelled folder.
     TrainHead(train_head::TrainArgs),
     /// LFW 10-fold table of cosine and every head kind, each fold's heads trained without that
@@ -81,6 +86,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Bench(args) => bench::run(args),
         Command::Video(args) => video::run(args),
         Command::EvalLfw(args) => eval_lfw::run(args),
+        Command::EvalIdentify(args) => eval_identify::run(args),
         Command::TrainHead(args) => train_head::run(args),
         Command::ReportHeads(args) => report_heads::run(args),
         Command::LivenessClip(args) => clips::command::run(args),

@@ -1,0 +1,85 @@
+//! Sign-in by identification on real faces: 200 LFW people enrolled (one photo each), 200 other
+//! people as strangers, a second photo of 50 enrolled people. The FAR-bounded rule must take
+//! far fewer strangers for someone than the 1:1 rule while still recognising enrolled people.
+#![cfg(not(target_arch = "wasm32"))] // native only: the browser tests are tests/web.rs
+
+mod common;
+
+use common::{lfw, lfw_frame};
+use facegate::{Embedding, Gallery, IdentifyOptions, MemoryStore, Pipeline, Rule, Selection};
+use pollster::block_on;
+
+/// `(person, image count)` of every LFW folder, sorted by name.
+fn people() -> Vec<(String, usize)> {
+    let mut out: Vec<(String, usize)> = std::fs::read_dir(lfw())
+        .unwrap()
+        .filter_map(|e| {
+            let e = e.unwrap();
+            let count = std::fs::read_dir(e.path()).ok()?.count();
+            Some((e.file_name().to_string_lossy().into_owned(), count))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The largest face of each `(person, number)` photo, embedded on every core.
+fn embed(pipeline: &Pipeline, photos: &[(String, u32)]) -> Vec<Embedding> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = photos.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let workers: Vec<_> = photos
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    let describe =
+                        |(name, n): &(String, u32)| pipeline.describe(&lfw_frame(name, *n), Selection::Largest);
+                    part.iter().map(|p| describe(p).unwrap().embedding).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap()).collect()
+    })
+}
+
+#[test]
+fn sign_in_takes_fewer_strangers_for_someone_and_still_recognises_the_enrolled() {
+    let all = people();
+    let twice: Vec<&String> = all.iter().filter(|(_, n)| *n >= 2).map(|(p, _)| p).collect();
+    let once: Vec<&String> = all.iter().filter(|(_, n)| *n == 1).map(|(p, _)| p).collect();
+    let enrolled: Vec<String> = twice.iter().step_by(twice.len() / 200).take(200).map(|p| p.to_string()).collect();
+    let strangers: Vec<(String, u32)> =
+        once.iter().step_by(once.len() / 200).take(200).map(|p| (p.to_string(), 1)).collect();
+    let returning: Vec<(String, u32)> = enrolled.iter().step_by(4).map(|p| (p.clone(), 2)).collect();
+    assert_eq!((enrolled.len(), strangers.len(), returning.len()), (200, 200, 50));
+
+    let pipeline = Pipeline::new().unwrap();
+    let shots = embed(&pipeline, &enrolled.iter().map(|p| (p.clone(), 1)).collect::<Vec<_>>());
+    let (stranger_probes, returning_probes) = (embed(&pipeline, &strangers), embed(&pipeline, &returning));
+
+    for rule in [Rule::bundled().unwrap(), Rule::cosine()] {
+        let name = rule.name();
+        let gallery = Gallery::new(MemoryStore::new(), pipeline.model_sha256(), rule).unwrap();
+        for (id, shot) in enrolled.iter().zip(&shots) {
+            block_on(gallery.enroll(id, vec![shot.clone()])).unwrap();
+        }
+        let ranking = |probe: &Embedding| block_on(gallery.identify(probe, 1)).unwrap();
+        let sign_in = |probe: &Embedding| block_on(gallery.identify_with(probe, &IdentifyOptions::default())).unwrap();
+        let taken = |answer: &dyn Fn(&Embedding) -> Vec<facegate::Candidate>| {
+            stranger_probes.iter().filter(|p| !answer(p).is_empty()).count()
+        };
+        let (taken_1to1, taken_bounded) = (taken(&ranking), taken(&sign_in));
+        let answers: Vec<Vec<facegate::Candidate>> = returning_probes.iter().map(sign_in).collect();
+        let recognised = answers.iter().zip(&returning).filter(|(a, (p, _))| a.first().is_some_and(|c| &c.id == p));
+        let recognised = recognised.count();
+        let misidentified = answers.iter().zip(&returning).filter(|(a, (p, _))| a.first().is_some_and(|c| &c.id != p));
+        eprintln!(
+            "{name}: strangers taken for someone: 1:1 rule {taken_1to1} / 200, FAR-bounded {taken_bounded} / 200; \
+             enrolled recognised {recognised} / 50"
+        );
+        assert!(taken_1to1 >= 10, "{name}: the 1:1 rule takes many strangers among 200 people ({taken_1to1})");
+        assert!(taken_bounded <= 1, "{name}: at FAR 1e-3, 200 strangers take at most one ({taken_bounded})");
+        assert!(recognised >= 20, "{name}: {recognised} of 50 enrolled people recognised");
+        assert_eq!(misidentified.count(), 0, "{name}: nobody signed in as somebody else");
+    }
+}
