@@ -396,9 +396,8 @@ impl<S: Store> Gallery<S> {
         enrollment.template()
     }
 
-    /// 1:1 with liveness: decides on a finished liveness [`Session`] run for `id` (each of its
-    /// frames checked against `id`'s template; call [`Gallery::check_lock`] before starting
-    /// it). A passed challenge is verified like [`Gallery::verify`] with the session's probe; a
+    /// 1:1 with liveness: decides on a finished liveness [`Session`] (call
+    /// [`Gallery::check_lock`] before starting it). A passed challenge is verified like [`Gallery::verify`] with the session's probe; a
     /// failed one is not live, no match, and counts as a failed attempt.
     pub async fn verify_live(&self, id: &str, session: &Session) -> Result<LiveVerification> {
         let report = session.report();

@@ -1,11 +1,13 @@
 //! A challenge run on camera frames: each frame through the pipeline (exactly one face, its mesh,
-//! its embedding), the identity checked on every frame, the check's progress returned.
+//! its embedding), every face checked to be the first face's person, the check's progress
+//! returned.
 
 use super::check::{Check, Observation, Outcome, Progress, Report, Seen};
 use super::Challenge;
 use crate::embed::Embedding;
 use crate::error::{Error, Result};
 use crate::frame::Frame;
+use crate::gallery::Rule;
 use crate::pipeline::{Pipeline, Selection};
 
 /// One liveness challenge over a stream of frames, for one person.
@@ -24,20 +26,17 @@ impl Session {
     }
 
     /// Runs one frame taken at `t_ms`: no face leaves the frame unused, two faces fail the
-    /// challenge, one face is embedded and must be the same person — `same(embedding)` decides
-    /// (e.g. the gallery's rule against the claimed id's template); `same` gets `None` as the
-    /// reference when no template is known, and the first face is then the reference.
-    pub fn push(
-        &mut self,
-        pipeline: &Pipeline,
-        frame: &Frame,
-        t_ms: f64,
-        same: impl Fn(&Embedding, Option<&Embedding>) -> Result<bool>,
-    ) -> Result<Progress> {
+    /// challenge, one face is embedded and must be the person of the first face by `rule` (so
+    /// nobody can take over mid-challenge; who that person is, is decided on [`Session::probe`]
+    /// afterwards, e.g. by [`crate::Gallery::verify_live`]).
+    pub fn push(&mut self, pipeline: &Pipeline, frame: &Frame, t_ms: f64, rule: &Rule) -> Result<Progress> {
         let seen = match pipeline.select(frame, Selection::Single) {
             Ok(face) => {
                 let (mesh, embedding) = pipeline.mesh_and_embed(frame, &face)?;
-                let same_person = same(&embedding, self.first.as_ref())?;
+                let same_person = match &self.first {
+                    Some(first) => rule.decide(first, &embedding)?.is_match,
+                    None => true,
+                };
                 self.first.get_or_insert(embedding);
                 Seen::face(&mesh, same_person)?
             }

@@ -107,7 +107,8 @@ impl FaceVerifier {
     /// Is the person in front of `camera` alive and the one enrolled as `id`? Asks for a random
     /// sequence of head movements and a blink (`steps`: how many, 2-5, default 2, or the steps
     /// themselves), calling `onProgress` with each new prompt; every frame must show exactly one
-    /// face of `id`'s person, and the landmarks must move like a head, not a flat picture.
+    /// face, the same person throughout, whose landmarks move like a head, not a flat picture;
+    /// then the first face is verified against `id`.
     /// Resolves when the challenge ends (at most `timeoutMs`, default 15 s; `stepTimeoutMs`,
     /// default 4 s per prompt). A failed challenge counts as a failed attempt; a locked id is
     /// refused with `LOCKED` before the challenge starts.
@@ -124,15 +125,13 @@ impl FaceVerifier {
             let opts = opts?;
             let (challenge, on_progress) = (opts.challenge()?, opts.progress_callback()?);
             inner.gallery.check_lock(&id).await?;
-            let template = inner.gallery.template(&id).await?;
-            let rule = inner.gallery.rule();
+            inner.gallery.template(&id).await?; // UNKNOWN_ID (or a damaged record) before the challenge
             let steps = challenge.steps().to_vec();
             let mut session = Session::new(challenge);
             let mut last = None;
             loop {
                 let frame = grab(&camera)?;
-                let same = |e: &_, _: Option<&_>| Ok(rule.decide(&template, e)?.is_match);
-                let progress = session.push(&inner.pipeline, &frame, js_sys::Date::now(), same)?;
+                let progress = session.push(&inner.pipeline, &frame, js_sys::Date::now(), inner.gallery.rule())?;
                 if last != Some(progress) {
                     last = Some(progress);
                     if let Some(f) = &on_progress {

@@ -96,7 +96,6 @@ fn trial(
     challenge: Challenge,
     clip: &[(Frame, f64)],
 ) -> Result<Trial> {
-    let template = block_on(gallery.template(person))?;
     let asked = challenge.steps().to_vec();
     let limit = challenge.timing().total_ms;
     let mut session = Session::new(challenge);
@@ -107,8 +106,7 @@ fn trial(
         for (frame, at) in clip {
             t = lap as f64 * period + at;
             frames += 1;
-            let same = |e: &_, _: Option<&_>| Ok(gallery.rule().decide(&template, e)?.is_match);
-            if session.push(pipeline, frame, t, same)?.is_finished() || t > limit + 1000.0 {
+            if session.push(pipeline, frame, t, gallery.rule())?.is_finished() || t > limit + 1000.0 {
                 break 'outer;
             }
         }
