@@ -71,13 +71,21 @@ pub enum Error {
     #[error("camera: {0}")]
     Camera(String),
     /// Too many failed attempts: the id (or sign-in by identification) is locked for a while.
-    #[error("{id:?} is locked after repeated failed attempts; retry in {retry_after_ms} ms")]
+    #[error("{} is locked after repeated failed attempts; retry in {retry_after_ms} ms", locked_what(.id))]
     Locked {
         /// The locked id.
         id: String,
         /// Milliseconds until the lock ends.
         retry_after_ms: u64,
     },
+}
+
+/// What a lock is on: an id, or sign-in by identification (the empty key).
+fn locked_what(id: &str) -> String {
+    match id {
+        "" => "sign-in by identification".into(),
+        id => format!("{id:?}"),
+    }
 }
 
 impl Error {

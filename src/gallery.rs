@@ -191,6 +191,21 @@ impl LiveVerification {
     }
 }
 
+/// The answer to "who is this, alive in front of the camera?" (sign-in by identification).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveIdentification {
+    /// The challenge passed.
+    pub is_live: bool,
+    /// The recognised person (at most `k`), empty when not live or nobody passed.
+    pub candidates: Vec<Candidate>,
+    /// What was asked and seen.
+    pub report: Report,
+}
+
+/// The attempt-limit key of sign-in by identification (no id is empty, so it is nobody's).
+pub const SIGN_IN_KEY: &str = "";
+
 /// One answer to "which enrolled person is this?".
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Candidate {
@@ -411,6 +426,22 @@ impl<S: Store> Gallery<S> {
             (None, _) => return Err(Error::InvalidArgument("the liveness challenge has not finished".into())),
         };
         Ok(LiveVerification { is_live: verification.is_some(), verification, report })
+    }
+
+    /// 1:K sign-in with liveness: on a finished liveness [`Session`] (call
+    /// [`Gallery::check_lock`] with [`SIGN_IN_KEY`] before starting it), identifies the
+    /// session's probe with `options` when the challenge passed. Attempts are counted under
+    /// [`SIGN_IN_KEY`]: a failed challenge or nobody recognised is a failure.
+    pub async fn identify_live(&self, session: &Session, options: &IdentifyOptions) -> Result<LiveIdentification> {
+        let report = session.report();
+        let candidates = match (report.outcome, session.probe()) {
+            (Some(Outcome::Passed), Some(probe)) => Some(self.identify_with(probe, options).await?),
+            (Some(_), _) => None,
+            (None, _) => return Err(Error::InvalidArgument("the liveness challenge has not finished".into())),
+        };
+        self.check_lock(SIGN_IN_KEY).await?;
+        self.record_attempt(SIGN_IN_KEY, candidates.as_ref().is_some_and(|c| !c.is_empty())).await?;
+        Ok(LiveIdentification { is_live: candidates.is_some(), candidates: candidates.unwrap_or_default(), report })
     }
 
     /// `LOCKED` (with the time left) while `key` is locked: for entry points that count their

@@ -55,7 +55,10 @@ pub use embed::{Embedder, Embedding};
 pub use error::{Error, ErrorCode, Result};
 pub use far::{Acceptance, FarTable, IdentifyOptions};
 pub use frame::{Frame, PixelFormat};
-pub use gallery::{Candidate, Clock, Gallery, ImportMode, Limits, LiveVerification, Rule, Threshold, Verification};
+pub use gallery::{
+    Candidate, Clock, Gallery, ImportMode, Limits, LiveIdentification, LiveVerification, Rule, Threshold, Verification,
+    SIGN_IN_KEY,
+};
 pub use geometry::{Point, Rect, Similarity};
 pub use head::{Head, HeadKind};
 pub use landmarks::{FivePoints, LandmarkSource, Landmarker, Mesh, Point3};

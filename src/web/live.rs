@@ -1,11 +1,12 @@
-//! `FaceVerifier.verifyLive`: the liveness challenge on a camera, prompt by prompt, then the
-//! gallery's decision.
+//! `FaceVerifier.verifyLive` and `identifyLive`: the liveness challenge on a camera, prompt by
+//! prompt, then the gallery's decision.
 
 use super::camera::sleep;
-use super::{options, source, to_js, FaceVerifier};
+use super::{options, source, to_js, FaceVerifier, Inner};
 use crate::error::Error;
+use crate::far::IdentifyOptions;
 use crate::frame::Frame;
-use crate::gallery::{LiveVerification, Verification};
+use crate::gallery::{Candidate, LiveVerification, Verification, SIGN_IN_KEY};
 use crate::liveness::{Challenge, Progress, Prompt, Report, Session, Step, Timing};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
@@ -102,16 +103,51 @@ fn grab(source: &JsValue) -> Result<Frame, JsValue> {
     }
 }
 
+/// What `identifyLive` resolves to.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LiveSignIn {
+    is_live: bool,
+    candidates: Vec<Candidate>,
+    report: Report,
+}
+
+/// Runs the challenge of `opts` on `camera` to its end, reporting each new prompt.
+async fn challenge(inner: &Inner, camera: &JsValue, opts: &LiveOptions) -> Result<Session, JsValue> {
+    let (challenge, on_progress) = (opts.challenge()?, opts.progress_callback()?);
+    let steps = challenge.steps().to_vec();
+    let mut session = Session::new(challenge);
+    let mut last = None;
+    loop {
+        let frame = grab(camera)?;
+        let progress = session.push(&inner.pipeline, &frame, js_sys::Date::now(), inner.gallery.rule())?;
+        if last != Some(progress) {
+            last = Some(progress);
+            if let Some(f) = &on_progress {
+                let (prompt, done, finished) = match progress {
+                    Progress::Asking { prompt, done } => (prompt, done, false),
+                    Progress::Finished(_) => (Prompt::Centre, session.report().done.len(), true),
+                };
+                let event = ProgressEvent { prompt, instruction: prompt.instruction(), done, steps: &steps, finished };
+                f.call1(&JsValue::NULL, &to_js(&event)?)?;
+            }
+        }
+        if progress.is_finished() {
+            return Ok(session);
+        }
+        sleep(0).await; // let the page paint the prompt and the video move on
+    }
+}
+
 #[wasm_bindgen]
 impl FaceVerifier {
     /// Is the person in front of `camera` alive and the one enrolled as `id`? Asks for a random
     /// sequence of head movements and a blink (`steps`: how many, 2-5, default 2, or the steps
     /// themselves), calling `onProgress` with each new prompt; every frame must show exactly one
     /// face, the same person throughout, whose landmarks move like a head, not a flat picture;
-    /// then the first face is verified against `id`.
-    /// Resolves when the challenge ends (at most `timeoutMs`, default 15 s; `stepTimeoutMs`,
-    /// default 4 s per prompt). A failed challenge counts as a failed attempt; a locked id is
-    /// refused with `LOCKED` before the challenge starts.
+    /// then the first face is verified against `id`. Resolves when the challenge ends (at most
+    /// `timeoutMs`, default 15 s; `stepTimeoutMs`, default 4 s per prompt). A failed challenge
+    /// counts as a failed attempt; a locked id is refused with `LOCKED` before the challenge.
     #[wasm_bindgen(js_name = verifyLive, unchecked_return_type = "Promise<LiveResult>")]
     pub fn verify_live(
         &self,
@@ -123,33 +159,31 @@ impl FaceVerifier {
         let opts = self::options::<LiveOptions>(options);
         future_to_promise(async move {
             let opts = opts?;
-            let (challenge, on_progress) = (opts.challenge()?, opts.progress_callback()?);
             inner.gallery.check_lock(&id).await?;
             inner.gallery.template(&id).await?; // UNKNOWN_ID (or a damaged record) before the challenge
-            let steps = challenge.steps().to_vec();
-            let mut session = Session::new(challenge);
-            let mut last = None;
-            loop {
-                let frame = grab(&camera)?;
-                let progress = session.push(&inner.pipeline, &frame, js_sys::Date::now(), inner.gallery.rule())?;
-                if last != Some(progress) {
-                    last = Some(progress);
-                    if let Some(f) = &on_progress {
-                        let (prompt, done, finished) = match progress {
-                            Progress::Asking { prompt, done } => (prompt, done, false),
-                            Progress::Finished(_) => (Prompt::Centre, session.report().done.len(), true),
-                        };
-                        let event =
-                            ProgressEvent { prompt, instruction: prompt.instruction(), done, steps: &steps, finished };
-                        f.call1(&JsValue::NULL, &to_js(&event)?)?;
-                    }
-                }
-                if let Progress::Finished(_) = progress {
-                    break;
-                }
-                sleep(0).await; // let the page paint the prompt and the video move on
-            }
+            let session = challenge(&inner, &camera, &opts).await?;
             to_js(&LiveResult::from(inner.gallery.verify_live(&id, &session).await?))
+        })
+    }
+
+    /// Sign-in by identification with liveness: the challenge of `verifyLive`, then the first
+    /// face identified with a bounded false-accept rate (as `identify` with its defaults).
+    /// Attempts are counted together for all of sign-in by identification: after 5 failures
+    /// (challenge failed or nobody recognised) it is `LOCKED` for everyone, 30 s doubling.
+    #[wasm_bindgen(js_name = identifyLive, unchecked_return_type = "Promise<LiveSignIn>")]
+    pub fn identify_live(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Camera | HTMLVideoElement | HTMLCanvasElement")] camera: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "LiveOptions")] options: Option<js_sys::Object>,
+    ) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        let opts = self::options::<LiveOptions>(options);
+        future_to_promise(async move {
+            let opts = opts?;
+            inner.gallery.check_lock(SIGN_IN_KEY).await?;
+            let session = challenge(&inner, &camera, &opts).await?;
+            let live = inner.gallery.identify_live(&session, &IdentifyOptions::default()).await?;
+            to_js(&LiveSignIn { is_live: live.is_live, candidates: live.candidates, report: live.report })
         })
     }
 }

@@ -122,6 +122,12 @@ export interface LiveResult extends Partial<Omit<VerifyResult, "box" | "isMatch"
   isMatch: boolean;
   report: LiveReport;
 }
+/** The result of `identifyLive`: the recognised person when live (at most one), else `[]`. */
+export interface LiveSignIn {
+  isLive: boolean;
+  candidates: Candidate[];
+  report: LiveReport;
+}
 /** Stable codes on thrown errors (`err.code`). */
 export type ErrorCode = "NO_FACE" | "MULTIPLE_FACES" | "FACE_TOO_SMALL" | "INVALID_FRAME" | "MODEL" | "UNKNOWN_ID"
   | "MODEL_MISMATCH" | "INVALID_TEMPLATE" | "INVALID_ARGUMENT" | "MISMATCH" | "LIMIT" | "STORAGE" | "CAMERA" | "LOCKED";

@@ -83,3 +83,28 @@ async fn live_refuses_bad_arguments() {
     let not_a_camera = fv.verify_live("obama".into(), JsValue::from(7), None);
     assert_eq!(code_of(not_a_camera).await, "INVALID_FRAME");
 }
+
+#[wasm_bindgen_test]
+async fn failed_challenges_count_towards_the_lock() {
+    let fv = FaceVerifier::create(opts(&[("storage", "memory".into()), ("maxFailures", 2.into())])).await.unwrap();
+    ok(fv.enroll("obama".into(), bytes(OBAMA))).await;
+    let camera = still_camera(mirror_of(OBAMA_2));
+    let quick = || opts(&[("stepTimeoutMs", 500.into())]);
+    for _ in 0..2 {
+        let r = ok(fv.identify_live(camera.clone(), quick())).await;
+        assert_eq!(get(&r, "isLive").as_bool(), Some(false), "{r:?}");
+        assert_eq!(Array::from(&get(&r, "candidates")).length(), 0);
+        assert_eq!(get(&get(&get(&r, "report"), "outcome"), "reason").as_string().as_deref(), Some("timeout"));
+    }
+    let err = JsFuture::from(fv.identify_live(camera.clone(), quick())).await.expect_err("locked");
+    assert_eq!(get(&err, "code").as_string().as_deref(), Some("LOCKED"));
+    assert!(get(&err, "retryAfterMs").as_f64().unwrap() > 20_000.0, "{err:?}");
+    assert!(get(&err, "message").as_string().unwrap().contains("sign-in by identification"), "{err:?}");
+    // Sign-in by identification is locked; verifying a claimed id is counted apart.
+    for _ in 0..2 {
+        let r = ok(fv.verify_live("obama".into(), camera.clone(), quick())).await;
+        assert_eq!(get(&r, "isLive").as_bool(), Some(false), "{r:?}");
+    }
+    assert_eq!(code_of(fv.verify_live("obama".into(), camera.clone(), quick())).await, "LOCKED");
+    assert_eq!(code_of(fv.verify("obama".into(), bytes(OBAMA_2))).await, "LOCKED");
+}
