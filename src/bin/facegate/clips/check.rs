@@ -237,8 +237,8 @@ fn summary(people: &[Person]) -> serde_json::Value {
 /// The first `count` candidates with a photo of them alone, that photo moved first; and the
 /// people passed over. LFW photos may show bystanders, often cut by the photo's edge, which the
 /// detector finds in some frames of a moving clip and not in others: a photo qualifies when the
-/// detector at a low score (0.3) finds one face in it, and the pipeline exactly one once it is
-/// set in the room.
+/// pipeline finds exactly one face once it is set in the room, and the detector at a low score
+/// (0.3) finds one face in the photo, in the room, and on the card tilted four ways.
 #[allow(clippy::type_complexity)]
 fn choose(
     pipeline: &Pipeline,
@@ -257,9 +257,17 @@ fn choose(
         let mut alone = None;
         for (j, path) in photos.iter().enumerate() {
             let photo = decode(path)?;
-            let still = Stage::new(pipeline, Kind::Still, &photo, seed(chosen.len()), options)?
-                .frame(Kind::Still, &Pose::NEUTRAL)?;
-            if sensitive.detect(&photo)?.len() == 1 && pipeline.select(&still, Selection::Single).is_ok() {
+            let stage = Stage::new(pipeline, Kind::Still, &photo, seed(chosen.len()), options)?;
+            let still = stage.frame(Kind::Still, &Pose::NEUTRAL)?;
+            let mut views = vec![photo, still.clone()];
+            for (yaw, pitch) in [(20.0, 0.0), (-20.0, 0.0), (0.0, 15.0), (0.0, -15.0)] {
+                views.push(stage.frame(Kind::Card, &Pose { yaw, pitch, ..Pose::NEUTRAL })?);
+            }
+            let mut one = pipeline.select(&still, Selection::Single).is_ok();
+            for view in &views {
+                one = one && sensitive.detect(view)?.len() == 1;
+            }
+            if one {
                 alone = Some(j);
                 break;
             }
