@@ -45,14 +45,17 @@ pub fn parse_step(text: &str) -> Result<Step, String> {
         .map_err(|_| format!("{text:?}: expected turnLeft, turnRight, lookUp, lookDown or blink"))
 }
 
-/// Writes `frames` as a Y4M video at `fps` (frames per second, a whole number or a fraction of 1000).
+/// Writes `frames` as a Y4M video at `fps` frames per second (to a thousandth).
 pub fn write_y4m(path: &Path, frames: &[(Frame, f64)], fps: f64) -> Result<()> {
     let (width, height) = frames.first().map(|(f, _)| (f.width(), f.height())).context("no frames")?;
     ensure!(width % 2 == 0 && height % 2 == 0, "Y4M 4:2:0 needs an even frame size, not {width}x{height}");
     let at = || path.display().to_string();
     let mut file = std::io::BufWriter::new(std::fs::File::create(path).with_context(at)?);
-    let rate = (fps * 1000.0).round() as u64;
-    writeln!(file, "YUV4MPEG2 W{width} H{height} F{rate}:1000 Ip A1:1 C420jpeg").with_context(at)?;
+    let (mut rate, mut scale) = ((fps * 1000.0).round() as u64, 1000);
+    while rate % 10 == 0 && scale > 1 {
+        (rate, scale) = (rate / 10, scale / 10);
+    }
+    writeln!(file, "YUV4MPEG2 W{width} H{height} F{rate}:{scale} Ip A1:1 C420jpeg").with_context(at)?;
     for (frame, _) in frames {
         file.write_all(b"FRAME\n").with_context(at)?;
         file.write_all(&crate::video::yuv420(frame, width as usize, height as usize)).with_context(at)?;

@@ -1,0 +1,149 @@
+//! The liveness test clips are what they claim (`facegate liveness-clip` on an LFW photo): the
+//! live head shows exactly one face in every frame, FaceMesh measures it turning the asked way
+//! and its eyes closing in the blink; every card frame is the photo through the homography the
+//! clip reports.
+#![cfg(not(target_arch = "wasm32"))] // native only: the browser tests are tests/web.rs
+
+mod common;
+
+use common::lfw;
+use facegate::{Frame, Mesh, Pipeline, Selection};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Renders a clip into a fresh folder: its frames and its `clip.json`.
+fn clip(kind: &str, steps: &str, seed: u32, photo: &PathBuf) -> (Vec<Frame>, Value) {
+    let dir = std::env::temp_dir().join(format!("facegate-clip-{kind}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = Command::new(env!("CARGO_BIN_EXE_facegate"))
+        .args(["liveness-clip", "--kind", kind, "--steps", steps, "--seed", &seed.to_string(), "--out"])
+        .arg(&dir)
+        .arg(photo)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let manifest: Value = serde_json::from_slice(&std::fs::read(dir.join("clip.json")).unwrap()).unwrap();
+    let frames = manifest["frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| Frame::decode(&std::fs::read(dir.join(f["file"].as_str().unwrap())).unwrap()).unwrap())
+        .collect();
+    std::fs::remove_dir_all(&dir).unwrap();
+    (frames, manifest)
+}
+
+fn photo(name: &str) -> PathBuf {
+    lfw().join(name).join(format!("{name}_0001.jpg"))
+}
+
+/// Yaw from the cheeks' depth (degrees, > 0 turned to the person's left) and the eye aspect ratio.
+fn yaw_and_ear(mesh: &Mesh) -> (f32, f32) {
+    let p = |i: usize| mesh.points[i];
+    let d = |a: usize, b: usize| (p(a).x - p(b).x).hypot(p(a).y - p(b).y);
+    let yaw = (p(454).z - p(234).z).atan2(p(454).x - p(234).x).to_degrees();
+    let ear = (d(160, 144) + d(158, 153)) / (4.0 * d(33, 133)) + (d(385, 380) + d(387, 373)) / (4.0 * d(362, 263));
+    (yaw, ear)
+}
+
+#[test]
+fn a_live_clip_shows_one_face_turning_the_asked_way_and_blinking() {
+    let pipeline = Pipeline::new().unwrap();
+    let (frames, manifest) = clip("live", "turnLeft,turnRight,blink", 7, &photo("Colin_Powell"));
+    let truth = manifest["frames"].as_array().unwrap();
+    assert_eq!(frames.len(), truth.len());
+    assert!(frames.len() as f64 / manifest["fps"].as_f64().unwrap() <= 10.0);
+    let seen: Vec<(f32, f32)> = frames
+        .iter()
+        .map(|frame| {
+            let face = pipeline.select(frame, Selection::Single).expect("exactly one face in every frame");
+            yaw_and_ear(&pipeline.mesh(frame, &face).unwrap())
+        })
+        .collect();
+    let pose = |i: usize, key: &str| truth[i]["pose"][key].as_f64().unwrap();
+    let mean = |pick: &dyn Fn(usize) -> bool, value: &dyn Fn(&(f32, f32)) -> f32| {
+        let chosen: Vec<f32> = (0..seen.len()).filter(|&i| pick(i)).map(|i| value(&seen[i])).collect();
+        assert!(!chosen.is_empty());
+        chosen.iter().sum::<f32>() / chosen.len() as f32
+    };
+    let neutral = |i: usize| truth[i]["ms"].as_f64().unwrap() < 600.0;
+    let (yaw0, ear0) = (mean(&neutral, &|s| s.0), mean(&neutral, &|s| s.1));
+    let left = mean(&|i| pose(i, "yaw") > 20.0, &|s| s.0) - yaw0;
+    let right = mean(&|i| pose(i, "yaw") < -20.0, &|s| s.0) - yaw0;
+    assert!(left > 10.0 && right < -10.0, "measured yaw {left:.1}° turning left, {right:.1}° turning right");
+    let closed = mean(&|i| pose(i, "closed") > 0.99, &|s| s.1);
+    assert!(closed < 0.9 * ear0, "eye aspect ratio {ear0:.3} open, {closed:.3} closed");
+}
+
+/// 3x3 inverse (adjugate over determinant), row-major.
+fn inverse(h: &[f64]) -> [f64; 9] {
+    let [a, b, c, d, e, f, g, k, l] = <[f64; 9]>::try_from(h).unwrap();
+    let adj = [
+        e * l - f * k,
+        c * k - b * l,
+        b * f - c * e,
+        f * g - d * l,
+        a * l - c * g,
+        c * d - a * f,
+        d * k - e * g,
+        b * g - a * k,
+        a * e - b * d,
+    ];
+    let det = a * adj[0] + b * adj[3] + c * adj[6];
+    adj.map(|v| v / det)
+}
+
+/// Bilinear sample at continuous coordinates (pixel i covers [i, i+1)).
+fn sample(frame: &Frame, x: f64, y: f64) -> [f64; 3] {
+    let (fx, fy) = (x - 0.5, y - 0.5);
+    let (x0, y0) = (fx.floor(), fy.floor());
+    let (ax, ay) = (fx - x0, fy - y0);
+    let at = |x: f64, y: f64, c: usize| {
+        let (x, y) =
+            (x.clamp(0.0, frame.width() as f64 - 1.0) as usize, y.clamp(0.0, frame.height() as f64 - 1.0) as usize);
+        f64::from(frame.rgb()[(y * frame.width() as usize + x) * 3 + c])
+    };
+    std::array::from_fn(|c| {
+        let top = at(x0, y0, c) * (1.0 - ax) + at(x0 + 1.0, y0, c) * ax;
+        let bottom = at(x0, y0 + 1.0, c) * (1.0 - ax) + at(x0 + 1.0, y0 + 1.0, c) * ax;
+        top * (1.0 - ay) + bottom * ay
+    })
+}
+
+#[test]
+fn every_card_frame_is_the_photo_through_its_homography() {
+    let path = photo("Colin_Powell");
+    let original = Frame::decode(&std::fs::read(&path).unwrap()).unwrap();
+    let (frames, manifest) = clip("card", "turnLeft,lookUp", 5, &path);
+    let truth = manifest["frames"].as_array().unwrap();
+    let pipeline = Pipeline::new().unwrap();
+    let mut tilted = 0;
+    for i in (0..frames.len()).step_by(6) {
+        let frame = &frames[i];
+        let h: Vec<f64> = truth[i]["homography"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        let back = inverse(&h);
+        let pose = &truth[i]["pose"];
+        if pose["yaw"].as_f64().unwrap().abs() > 10.0 || pose["pitch"].as_f64().unwrap().abs() > 10.0 {
+            tilted += 1;
+        }
+        // Photo points on a grid → their frame pixels → back into the photo: the same colour.
+        for (gx, gy) in (0..5).flat_map(|a| (0..5).map(move |b| (30.0 + 45.0 * a as f64, 30.0 + 45.0 * b as f64))) {
+            let w = h[6] * gx + h[7] * gy + h[8];
+            let (px, py) = ((h[0] * gx + h[1] * gy + h[2]) / w, (h[3] * gx + h[4] * gy + h[5]) / w);
+            if px < 0.0 || py < 0.0 || px >= frame.width() as f64 || py >= frame.height() as f64 {
+                continue;
+            }
+            let (cx, cy) = (px.floor() + 0.5, py.floor() + 0.5);
+            let w = back[6] * cx + back[7] * cy + back[8];
+            let (qx, qy) = ((back[0] * cx + back[1] * cy + back[2]) / w, (back[3] * cx + back[4] * cy + back[5]) / w);
+            let expected = sample(&original, qx, qy);
+            let got = sample(frame, cx, cy);
+            for c in 0..3 {
+                assert!((expected[c] - got[c]).abs() <= 1.0, "frame {i} at ({cx}, {cy}): {got:?} != {expected:?}");
+            }
+        }
+        assert!(pipeline.select(frame, Selection::Single).is_ok(), "frame {i}: one face on the card");
+    }
+    assert!(tilted >= 2, "the card tilts like a head turn or nod in {tilted} of the frames checked");
+}
