@@ -3,7 +3,9 @@
 //! order or too slowly — with each person's other photo enrolled. Prints how many of each kind
 //! were accepted.
 
+use crate::clips::check::choose;
 use crate::clips::{render, Kind, Options};
+use crate::images::decode;
 use crate::lfw;
 use crate::parallel::{map_indexed, progress, threads};
 use anyhow::{Context, Result};
@@ -24,7 +26,8 @@ pub struct EvalLivenessArgs {
     /// LFW folder (DIR/PERSON/*.jpg).
     #[arg(long, env = "FACEGATE_DATA")]
     data: PathBuf,
-    /// How many people (with two or more photos, spread over the alphabet).
+    /// How many people (with two or more photos, one of them alone; chosen at random by --seed,
+    /// as `liveness-clips` does).
     #[arg(long, default_value_t = 50)]
     people: usize,
     /// Steps per challenge.
@@ -141,36 +144,31 @@ fn median<T: Copy + PartialOrd>(mut values: Vec<T>) -> Option<T> {
 pub fn run(args: EvalLivenessArgs) -> Result<()> {
     let pipeline = Pipeline::new()?;
     let kinds = if args.kinds.is_empty() { Kind::ALL.to_vec() } else { args.kinds.clone() };
-    let mut by_person: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut by_person: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
     for (person, file) in lfw::list(&args.data)? {
-        by_person.entry(person).or_default().push(file);
+        by_person.entry(person.clone()).or_default().push(args.data.join(&person).join(file));
     }
-    let eligible: Vec<(&String, &Vec<String>)> = by_person.iter().filter(|(_, files)| files.len() >= 2).collect();
-    let stride = (eligible.len() / args.people.max(1)).max(1);
-    let chosen: Vec<_> = eligible.iter().step_by(stride).take(args.people).collect();
+    let mut candidates: Vec<(String, Vec<PathBuf>)> = by_person.into_iter().filter(|(_, p)| p.len() >= 2).collect();
+    candidates.shuffle(&mut Pcg64Mcg::seed_from_u64(args.seed));
     let options = Options::default();
+    let seed = |i: usize| args.seed.wrapping_mul(1_000_003).wrapping_add(i as u64);
+    let (chosen, skipped) = choose(&pipeline, candidates, args.people, &seed, &options)?;
     let started = Instant::now();
     let bar = progress(chosen.len(), "people ({eta})");
     let trials = map_indexed(chosen.len(), threads(args.threads), &bar, |i| {
-        let (person, files) = chosen[i];
-        let read = |f: &String| -> Result<Frame> {
-            let path = args.data.join(person).join(f);
-            Ok(Frame::decode(&std::fs::read(&path).with_context(|| path.display().to_string())?)?)
-        };
-        // Render from the first photo; enroll the second.
-        let (photo, enrolled) = (read(&files[0])?, read(&files[1])?);
+        let (person, photos) = &chosen[i];
+        // Render from the photo of the person alone; enroll another.
+        let (photo, enrolled) = (decode(&photos[0])?, decode(&photos[1])?);
         let gallery = Gallery::new(MemoryStore::new(), pipeline.model_sha256(), Rule::bundled()?)?;
-        let shot =
-            pipeline.describe(&enrolled, Selection::Largest).with_context(|| format!("{person}/{}", files[1]))?;
+        let shot = pipeline.describe(&enrolled, Selection::Largest).with_context(|| photos[1].display().to_string())?;
         block_on(gallery.enroll(person, vec![shot.embedding]))?;
-        let mut rng = Pcg64Mcg::seed_from_u64(args.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut rng = Pcg64Mcg::seed_from_u64(seed(i));
         let mut steps = Step::ALL.to_vec();
         steps.shuffle(&mut rng);
         steps.truncate(args.steps);
         let mut out = Vec::new();
         for &kind in &kinds {
-            let seed = args.seed.wrapping_add(i as u64);
-            let clip = render(&pipeline, kind, &photo, &steps, seed, &options)
+            let clip = render(&pipeline, kind, &photo, &steps, seed(i), &options)
                 .with_context(|| format!("rendering {kind:?} of {person}"))?;
             let challenge = Challenge::new(steps.clone(), Timing::default())?;
             out.push(trial(&pipeline, &gallery, person, kind, challenge, &clip)?);
@@ -199,7 +197,7 @@ pub fn run(args: EvalLivenessArgs) -> Result<()> {
     let ms_per_frame = median(trials.iter().map(|t| t.ms_per_frame).collect()).unwrap_or(0.0);
     let seconds = started.elapsed().as_secs_f64();
     if args.json {
-        let json = serde_json::json!({"people": chosen.len(), "steps": args.steps, "seed": args.seed,
+        let json = serde_json::json!({"people": chosen.len(), "skipped": skipped, "steps": args.steps, "seed": args.seed,
             "summary": summary, "ms_per_frame": ms_per_frame, "seconds": seconds, "trials": trials});
         println!("{json}");
     } else {

@@ -240,7 +240,7 @@ fn summary(people: &[Person]) -> serde_json::Value {
 /// pipeline finds exactly one face once it is set in the room, and the detector at a low score
 /// (0.3) finds one face in the photo, in the room, and on the card tilted four ways.
 #[allow(clippy::type_complexity)]
-fn choose(
+pub(crate) fn choose(
     pipeline: &Pipeline,
     candidates: Vec<(String, Vec<PathBuf>)>,
     count: usize,
