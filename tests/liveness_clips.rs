@@ -1,7 +1,7 @@
 //! The liveness test clips are what they claim (`facegate liveness-clip` on an LFW photo): the
 //! live head shows exactly one face in every frame, FaceMesh measures it turning the asked way
 //! and its eyes closing in the blink; every card frame is the photo through the homography the
-//! clip reports.
+//! clip reports; and the liveness check accepts only the live heads.
 #![cfg(not(target_arch = "wasm32"))] // native only: the browser tests are tests/web.rs
 
 mod common;
@@ -146,4 +146,29 @@ fn every_card_frame_is_the_photo_through_its_homography() {
         assert!(pipeline.select(frame, Selection::Single).is_ok(), "frame {i}: one face on the card");
     }
     assert!(tilted >= 2, "the card tilts like a head turn or nod in {tilted} of the frames checked");
+}
+
+/// The liveness check itself on every kind of clip (`facegate eval-liveness`, a short run of the
+/// README's 50-person measurement): only live heads doing the asked steps pass; a failed live
+/// clip may only fail as a live head can (the blink too weak, a turn read wrong), never as flat.
+#[test]
+fn only_live_heads_pass_the_liveness_check() {
+    let out = Command::new(env!("CARGO_BIN_EXE_facegate"))
+        .args(["eval-liveness", "--people", "4", "--seed", "2", "--json", "--data"])
+        .arg(lfw())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = &report["summary"];
+    for kind in ["Still", "Card", "WrongOrder", "TooSlow"] {
+        assert_eq!(summary[kind]["clips"], 4, "{kind}: {summary}");
+        assert_eq!(summary[kind]["accepted"], 0, "{kind}: {summary}");
+    }
+    assert!(summary["Live"]["accepted"].as_u64().unwrap() >= 3, "{summary}");
+    assert_eq!(summary["Live"]["outcomes"].get("flat"), None, "{summary}");
+    for trial in report["trials"].as_array().unwrap().iter().filter(|t| t["kind"] == "live" && t["accepted"] == true) {
+        assert!(trial["parallax"].as_f64().unwrap() >= 0.07, "{trial}");
+        assert!(trial["finished_ms"].as_f64().unwrap() <= 10_000.0, "{trial}");
+    }
 }

@@ -90,7 +90,7 @@ fn reason(outcome: Option<Outcome>) -> String {
     }
 }
 
-/// Runs the check on `clip` looped (as a fake camera loops its file) until it finishes.
+/// Runs the check on `clip` (then its last frame held) until it finishes.
 fn trial(
     pipeline: &Pipeline,
     gallery: &Gallery<MemoryStore>,
@@ -102,16 +102,18 @@ fn trial(
     let asked = challenge.steps().to_vec();
     let limit = challenge.timing().total_ms;
     let mut session = Session::new(challenge);
-    let period = clip.last().map_or(0.0, |(_, t)| t + 1000.0 / Options::default().fps);
+    let step = 1000.0 / Options::default().fps;
     let (mut frames, started) = (0usize, Instant::now());
+    // The clip plays once; then the camera keeps showing its last frame (the person, now still)
+    // until the check ends. A looped clip would be a replay, which liveness does not claim to stop.
+    let last = clip.last().context("an empty clip")?;
+    let held = (1..).map(|n| (&last.0, last.1 + n as f64 * step));
     let mut t = 0.0;
-    'outer: for lap in 0.. {
-        for (frame, at) in clip {
-            t = lap as f64 * period + at;
-            frames += 1;
-            if session.push(pipeline, frame, t, gallery.rule())?.is_finished() || t > limit + 1000.0 {
-                break 'outer;
-            }
+    for (frame, at) in clip.iter().map(|(f, t)| (f, *t)).chain(held) {
+        t = at;
+        frames += 1;
+        if session.push(pipeline, frame, t, gallery.rule())?.is_finished() || t > limit + 1000.0 {
+            break;
         }
     }
     let ms_per_frame = started.elapsed().as_secs_f64() * 1e3 / frames.max(1) as f64;

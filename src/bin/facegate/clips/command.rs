@@ -31,6 +31,13 @@ pub struct ClipArgs {
     /// A step's whole slot in ms for --kind too-slow.
     #[arg(long, default_value_t = Options::default().slow_step_ms)]
     slow_step_ms: f64,
+    /// Neutral before the first step, ms (longer gives a browser time to start the challenge).
+    #[arg(long, default_value_t = Options::default().lead_ms)]
+    lead_ms: f64,
+    /// Neutral after the last step, ms (longer than a challenge's step limit: the clip then ends
+    /// the challenge before Chromium's fake camera loops it).
+    #[arg(long, default_value_t = Options::default().tail_ms)]
+    tail_ms: f64,
     /// FILE.y4m (YUV4MPEG2 4:2:0, Chromium's --use-file-for-fake-video-capture), or a folder for
     /// PNG frames and clip.json (each frame's time, pose and, for a card, homography).
     #[arg(long)]
@@ -77,8 +84,13 @@ fn write_pngs(dir: &Path, frames: &[(Frame, f64)]) -> Result<()> {
 }
 
 pub fn run(args: ClipArgs) -> Result<()> {
-    let options =
-        Options { fps: args.fps, step_ms: args.step_ms, slow_step_ms: args.slow_step_ms, ..Options::default() };
+    let options = Options {
+        fps: args.fps,
+        step_ms: args.step_ms,
+        slow_step_ms: args.slow_step_ms,
+        lead_ms: args.lead_ms,
+        ..Options::default()
+    };
     ensure!(options.fps > 0.0 && options.step_ms > 0.0, "--fps and --step-ms must be positive");
     let photo = decode(&args.image)?;
     let pipeline = Pipeline::new().context("loading the models")?;
