@@ -15,6 +15,8 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[path = "common/decisions.rs"]
 mod decisions;
+#[path = "web/hostile.rs"]
+mod hostile;
 
 use decisions::{mirrored, ASTRONAUT, BIDEN, OBAMA, OBAMA_2};
 use facegate::{Gallery, IndexedDbStore, MemoryStore, Pipeline, Rule};
