@@ -1,7 +1,8 @@
 //! Turning what JavaScript hands us (video, canvas, image, bitmap, `ImageData`, encoded bytes)
 //! into a [`Frame`], through canvas 2D `getImageData` on an `OffscreenCanvas`. Every size is
 //! checked before anything is copied into wasm memory (which never shrinks): encoded bytes
-//! against [`MAX_ENCODED_BYTES`](crate::frame::MAX_ENCODED_BYTES), pixel sources against the frame's side and pixel limits.
+//! against [`MAX_ENCODED_BYTES`](crate::frame::MAX_ENCODED_BYTES), pixel sources against the
+//! frame's side and pixel limits.
 
 use crate::error::Error;
 use crate::frame::{check_encoded_len, check_size, Frame};
