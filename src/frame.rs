@@ -7,6 +7,8 @@ use crate::geometry::{Point, Similarity};
 pub const MAX_SIDE: u32 = 8192;
 /// Largest accepted pixel count (a 6000x6000 photo; 108 MB as RGB).
 pub const MAX_PIXELS: u64 = 36_000_000;
+/// Largest accepted encoded image (JPEG, PNG, ...), in bytes: 64 MiB.
+pub const MAX_ENCODED_BYTES: usize = 64 << 20;
 
 /// Layout of raw pixel data handed to [`Frame::from_pixels`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +43,9 @@ impl std::fmt::Debug for Frame {
     }
 }
 
-fn check_size(width: u32, height: u32) -> Result<()> {
+/// Refuses empty images and images over [`MAX_SIDE`] a side or [`MAX_PIXELS`] in all: every
+/// source is checked with it before its pixels are copied.
+pub(crate) fn check_size(width: u32, height: u32) -> Result<()> {
     if width == 0 || height == 0 {
         return Err(Error::invalid_frame(format!("empty image ({width}x{height})")));
     }
@@ -53,27 +57,41 @@ fn check_size(width: u32, height: u32) -> Result<()> {
     Ok(())
 }
 
+/// Refuses encoded images longer than [`MAX_ENCODED_BYTES`] (checked before they are copied).
+pub(crate) fn check_encoded_len(len: usize) -> Result<()> {
+    if len > MAX_ENCODED_BYTES {
+        return Err(Error::invalid_frame(format!(
+            "{len} bytes of encoded image, more than the maximum of {MAX_ENCODED_BYTES}"
+        )));
+    }
+    Ok(())
+}
+
 impl Frame {
     /// Copies raw pixels; `stride` is the number of bytes from one row to the next
     /// (at least `width * channels`; the last row may be short of padding).
     pub fn from_pixels(data: &[u8], width: u32, height: u32, stride: usize, format: PixelFormat) -> Result<Self> {
         check_size(width, height)?;
         let channels = format.channels();
+        // Bounded by `check_size`: at most MAX_SIDE * 4 bytes a row and MAX_PIXELS * 3 in all,
+        // far below `u32::MAX`, so these products fit a 32-bit `usize` (wasm32).
         let row = width as usize * channels;
         if stride < row {
             return Err(Error::invalid_frame(format!("stride {stride} is shorter than a row of {row} bytes")));
         }
-        let needed = stride * (height as usize - 1) + row;
-        if data.len() < needed {
+        // A stride is caller-chosen: its product with the height can overflow.
+        let needed = stride.checked_mul(height as usize - 1).and_then(|n| n.checked_add(row));
+        if needed.is_none_or(|needed| data.len() < needed) {
             return Err(Error::invalid_frame(format!(
-                "{} bytes given, a {width}x{height} image with stride {stride} needs {needed}",
-                data.len()
+                "{} bytes given, a {width}x{height} image with stride {stride} needs {}",
+                data.len(),
+                needed.map_or_else(|| "more than fit in memory".into(), |n| n.to_string())
             )));
         }
         let mut rgb = Vec::with_capacity(width as usize * height as usize * 3);
-        for y in 0..height as usize {
-            let line = &data[y * stride..y * stride + row];
-            for px in line.chunks_exact(channels) {
+        // Every row lies inside `data`: `y * stride + row <= needed <= data.len()`.
+        for line in data.chunks(stride).take(height as usize) {
+            for px in line[..row].chunks_exact(channels) {
                 rgb.extend_from_slice(&px[..3]);
             }
         }
@@ -82,16 +100,17 @@ impl Frame {
 
     /// Tightly packed RGBA pixels, as in a browser `ImageData`.
     pub fn from_rgba(data: &[u8], width: u32, height: u32) -> Result<Self> {
-        Self::from_pixels(data, width, height, width as usize * 4, PixelFormat::Rgba)
+        Self::from_pixels(data, width, height, (width as usize).saturating_mul(4), PixelFormat::Rgba)
     }
 
     /// Decodes JPEG, PNG, BMP, PNM (PGM/PPM), TIFF or WebP bytes (format sniffed from the content; EXIF orientation is not applied).
     pub fn decode(bytes: &[u8]) -> Result<Self> {
-        use image::{ImageFormat, ImageReader, Limits};
+        use image::{ImageDecoder, ImageFormat, ImageReader, Limits};
         if bytes.is_empty() {
             return Err(Error::invalid_frame("no bytes"));
         }
-        let reader = ImageReader::new(std::io::Cursor::new(bytes))
+        check_encoded_len(bytes.len())?;
+        let mut reader = ImageReader::new(std::io::Cursor::new(bytes))
             .with_guessed_format()
             .map_err(|e| Error::invalid_frame(e.to_string()))?;
         match reader.format() {
@@ -105,17 +124,19 @@ impl Frame {
             ) => {}
             _ => return Err(Error::invalid_frame("not a JPEG, PNG, BMP, PNM, TIFF or WebP image")),
         }
-        let (width, height) = reader.into_dimensions().map_err(|e| Error::invalid_frame(e.to_string()))?;
-        check_size(width, height)?;
-        let mut reader = ImageReader::new(std::io::Cursor::new(bytes))
-            .with_guessed_format()
-            .map_err(|e| Error::invalid_frame(e.to_string()))?;
         let mut limits = Limits::default();
         limits.max_image_width = Some(MAX_SIDE);
         limits.max_image_height = Some(MAX_SIDE);
+        // The largest accepted image at 16 bits a channel with alpha: neither the decoder nor its
+        // output may allocate more, whatever the header says.
         limits.max_alloc = Some(MAX_PIXELS * 8);
-        reader.limits(limits);
-        let image = reader.decode().map_err(|e| Error::invalid_frame(e.to_string()))?.into_rgb8();
+        reader.limits(limits.clone());
+        let invalid = |e: image::ImageError| Error::invalid_frame(e.to_string());
+        let decoder = reader.into_decoder().map_err(invalid)?;
+        let (width, height) = decoder.dimensions();
+        check_size(width, height)?;
+        limits.reserve(decoder.total_bytes()).map_err(invalid)?;
+        let image = image::DynamicImage::from_decoder(decoder).map_err(invalid)?.into_rgb8();
         let (width, height) = image.dimensions();
         check_size(width, height)?;
         Ok(Frame { width, height, rgb: image.into_raw() })

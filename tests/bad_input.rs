@@ -4,7 +4,9 @@
 mod common;
 
 use common::fixture;
-use facegate::{Error, Frame, Pipeline, PixelFormat, Selection};
+use facegate::frame::MAX_ENCODED_BYTES;
+use facegate::model::bundled::mobilefacenet_sha256;
+use facegate::{Error, Frame, Head, Pipeline, PixelFormat, Selection};
 
 fn png_claiming(width: u32, height: u32) -> Vec<u8> {
     let mut png = Vec::new();
@@ -45,6 +47,11 @@ fn broken_encoded_images_are_invalid_frames() {
     assert_invalid_frame(Frame::decode(&jpeg[..300]), "jpeg headers only");
     assert_invalid_frame(Frame::decode(&png_claiming(10_000, 10_000)), "10000x10000 png");
     assert_invalid_frame(Frame::decode(&png_claiming(0, 0)), "0x0 png");
+    assert_invalid_frame(Frame::decode(&png_claiming(u32::MAX, u32::MAX)), "4294967295x4294967295 png");
+    // Refused on its length, before any decoding: a valid image followed by padding.
+    let mut oversize = png.clone();
+    oversize.resize(MAX_ENCODED_BYTES + 1, 0);
+    assert_invalid_frame(Frame::decode(&oversize), "encoded bytes over the maximum");
 }
 
 #[test]
@@ -75,6 +82,50 @@ fn raw_frames_of_bad_shape_are_invalid_frames() {
     assert_invalid_frame(Frame::from_rgba(&[0; 15], 2, 2), "short data");
     assert_invalid_frame(Frame::from_pixels(&[0; 64], 4, 4, 8, PixelFormat::Rgba), "stride below a row");
     assert_invalid_frame(Frame::from_pixels(&[0; 47], 4, 4, 12, PixelFormat::Rgb), "stride times height too long");
+}
+
+/// Sizes computed from caller-chosen numbers overflow no integer: each used to panic (debug) or
+/// wrap and index out of bounds (release).
+#[test]
+fn overflowing_sizes_are_invalid_frames_not_panics() {
+    let data: Vec<u8> = (0..64).collect();
+    for stride in [usize::MAX, usize::MAX / 2 + 1, usize::MAX / 3 + 1, 1 << (usize::BITS - 1)] {
+        for height in [2, 3, 8192] {
+            let what = format!("stride {stride}, height {height}");
+            assert_invalid_frame(Frame::from_pixels(&data, 2, height, stride, PixelFormat::Rgba), &what);
+        }
+    }
+    // stride * (height - 1) wraps to a small number that `data` covers.
+    let wraps = (usize::MAX / 2) + 1;
+    assert_invalid_frame(Frame::from_pixels(&data, 1, 3, wraps, PixelFormat::Rgb), "stride * 2 wraps to 0");
+    // width * height and width * channels beyond any integer type.
+    assert_invalid_frame(Frame::from_pixels(&data, u32::MAX, u32::MAX, usize::MAX, PixelFormat::Rgba), "u32::MAX²");
+    assert_invalid_frame(Frame::from_rgba(&data, u32::MAX, 1), "u32::MAX x 1 RGBA");
+    assert_invalid_frame(Frame::from_rgba(&data, 1, u32::MAX), "1 x u32::MAX RGBA");
+    // A valid large stride still reads the right pixels.
+    let frame = Frame::from_pixels(&data, 1, 2, 60, PixelFormat::Rgba).unwrap();
+    assert_eq!(frame.rgb(), &[0, 1, 2, 60, 61, 62]);
+}
+
+/// A head file whose projection claims dimensions whose product overflows is refused (it was
+/// accepted with an empty weight matrix in release builds, and panicked in debug).
+#[test]
+fn head_file_with_overflowing_projection_is_refused() {
+    // The bundled head's file made a triplet head of `dim` inputs and outputs.
+    let triplet = |dim: u64, projection: serde_json::Value| {
+        let mut file: serde_json::Value = serde_json::from_str(include_str!("../model/head-default.json")).unwrap();
+        file["kind"] = "triplet".into();
+        file["features"] = "cosine".into();
+        file["weights"] = serde_json::json!([1.0]);
+        file["input_dim"] = dim.into();
+        file["projection"] = serde_json::json!({ "out_dim": dim, "in_dim": dim, "weights": projection });
+        file.to_string()
+    };
+    assert!(Head::from_json(&triplet(1, serde_json::json!([1.0])), mobilefacenet_sha256()).is_ok());
+    match Head::from_json(&triplet(1 << 32, serde_json::json!([])), mobilefacenet_sha256()) {
+        Err(e @ Error::InvalidTemplate(_)) => assert_eq!(e.code().as_str(), "INVALID_TEMPLATE"),
+        other => panic!("expected InvalidTemplate, got {other:?}"),
+    }
 }
 
 #[test]

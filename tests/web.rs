@@ -15,6 +15,8 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[path = "common/decisions.rs"]
 mod decisions;
+#[path = "web/hostile.rs"]
+mod hostile;
 #[path = "web/identify.rs"]
 mod identify;
 #[path = "web/storage.rs"]

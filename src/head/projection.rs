@@ -19,7 +19,7 @@ impl Projection {
     pub fn new(out_dim: usize, in_dim: usize, weights: Vec<f64>) -> Result<Self> {
         if out_dim == 0
             || out_dim > in_dim
-            || weights.len() != out_dim * in_dim
+            || out_dim.checked_mul(in_dim) != Some(weights.len())
             || !weights.iter().all(|w| w.is_finite())
         {
             return Err(Error::InvalidArgument(format!(

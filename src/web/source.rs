@@ -1,8 +1,11 @@
 //! Turning what JavaScript hands us (video, canvas, image, bitmap, `ImageData`, encoded bytes)
-//! into a [`Frame`], through canvas 2D `getImageData` on an `OffscreenCanvas`.
+//! into a [`Frame`], through canvas 2D `getImageData` on an `OffscreenCanvas`. Every size is
+//! checked before anything is copied into wasm memory (which never shrinks): encoded bytes
+//! against [`MAX_ENCODED_BYTES`](crate::frame::MAX_ENCODED_BYTES), pixel sources against the
+//! frame's side and pixel limits.
 
 use crate::error::Error;
-use crate::frame::{Frame, MAX_SIDE};
+use crate::frame::{check_encoded_len, check_size, Frame};
 use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -18,9 +21,11 @@ fn invalid(reason: impl Into<String>) -> JsValue {
 /// Reads pixels from any supported source; `INVALID_FRAME` for anything else or an empty source.
 pub(crate) fn frame_from(source: &JsValue) -> Result<Frame, JsValue> {
     if let Some(bytes) = source.dyn_ref::<Uint8Array>() {
+        check_encoded_len(bytes.length() as usize)?;
         return Ok(Frame::decode(&bytes.to_vec())?);
     }
     if let Some(image) = source.dyn_ref::<ImageData>() {
+        check_size(image.width(), image.height())?;
         return Ok(Frame::from_rgba(&image.data(), image.width(), image.height())?);
     }
     let image = snapshot(source)?;
@@ -48,9 +53,7 @@ pub(crate) fn snapshot(source: &JsValue) -> Result<ImageData, JsValue> {
     if width == 0 || height == 0 {
         return Err(invalid(format!("the source has no pixels yet ({width}x{height})")));
     }
-    if width > MAX_SIDE || height > MAX_SIDE {
-        return Err(invalid(format!("{width}x{height} is larger than {MAX_SIDE} px a side")));
-    }
+    check_size(width, height)?;
     draw(source, width, height).map_err(|e| invalid(super::error::describe(&e)))
 }
 
