@@ -31,10 +31,13 @@ step "bundled models match model/SHA256SUMS"
 step "clippy, native (all targets, -D warnings)"
 cargo clippy --release --locked --all-targets -- -D warnings
 
-step "native tests (unit, stores, layout, pipeline on LFW, CLI, bad input, LFW first fold)"
+step "native tests (unit, stores, layout, pipeline on LFW, CLI, bad input, LFW first fold, identify, liveness clips)"
 : "${FACEGATE_DATA:=$(pwd)/../shared/datasets/lfw}"
 export FACEGATE_DATA
 cargo test --release --locked
+
+step "fuzzing: cargo fuzz, 60 s per target from the committed corpus (tests/fuzz.sh)"
+bash tests/fuzz.sh 60
 
 step "clippy, wasm32 (all targets, -D warnings)"
 cargo clippy --release --locked --target wasm32-unknown-unknown --all-targets -- -D warnings
