@@ -205,6 +205,20 @@ fn options<T: for<'de> Deserialize<'de> + Default>(value: Option<js_sys::Object>
     serde_wasm_bindgen::from_value(object.into()).map_err(|e| bad(e.to_string()))
 }
 
+/// Largest head file accepted from JavaScript (the bundled one is about 10 KB; a projection of
+/// 192x192 in JSON about 1 MB).
+const MAX_HEAD_BYTES: u32 = 8 << 20;
+/// Largest export accepted by `importEnrollments` (10,000 ids of 5 shots as JSON is about 100 MB).
+const MAX_IMPORT_BYTES: u32 = 256 << 20;
+
+/// Copies a `Uint8Array` out of JavaScript after checking its length (`LIMIT` when longer).
+fn bounded(bytes: &js_sys::Uint8Array, max: u32, what: &str) -> Result<Vec<u8>, Error> {
+    match bytes.length() {
+        n if n > max => Err(Error::Limit(format!("{what} of {n} bytes is longer than the maximum of {max}"))),
+        _ => Ok(bytes.to_vec()),
+    }
+}
+
 /// The rule named by the `head` option (and `threshold`).
 fn rule(head: &JsValue, threshold: Option<f32>, model_sha256: &str) -> Result<Rule, JsValue> {
     let rule = if head.is_undefined() || head.as_string().as_deref() == Some("bundled") {
@@ -212,7 +226,7 @@ fn rule(head: &JsValue, threshold: Option<f32>, model_sha256: &str) -> Result<Ru
     } else if head.as_string().as_deref() == Some("cosine") {
         Rule::cosine()
     } else if let Some(bytes) = head.dyn_ref::<js_sys::Uint8Array>() {
-        let text = String::from_utf8(bytes.to_vec())
+        let text = String::from_utf8(bounded(bytes, MAX_HEAD_BYTES, "a head file")?)
             .map_err(|_| Error::InvalidTemplate("head file: not UTF-8 JSON".into()))?;
         Rule::head(Head::from_json(&text, model_sha256)?)
     } else {
@@ -428,9 +442,10 @@ impl FaceVerifier {
         #[wasm_bindgen(unchecked_optional_param_type = "ImportOptions")] options: Option<js_sys::Object>,
     ) -> js_sys::Promise {
         let inner = self.inner.clone();
-        let bytes = bytes.to_vec();
+        let bytes = bounded(&bytes, MAX_IMPORT_BYTES, "an export");
         let opts = self::options::<ImportOptions>(options);
         future_to_promise(async move {
+            let bytes = bytes?;
             let mode = opts?.mode.unwrap_or(ImportMode::Merge);
             Ok((inner.gallery.import(&bytes, mode).await? as f64).into())
         })
