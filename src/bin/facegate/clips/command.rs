@@ -89,6 +89,7 @@ pub fn run(args: ClipArgs) -> Result<()> {
         step_ms: args.step_ms,
         slow_step_ms: args.slow_step_ms,
         lead_ms: args.lead_ms,
+        tail_ms: args.tail_ms,
         ..Options::default()
     };
     ensure!(options.fps > 0.0 && options.step_ms > 0.0, "--fps and --step-ms must be positive");
