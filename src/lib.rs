@@ -45,6 +45,7 @@ pub mod liveness;
 pub mod learn;
 pub mod model;
 pub mod pipeline;
+pub mod rule;
 pub mod store;
 pub mod template;
 
@@ -55,14 +56,12 @@ pub use embed::{Embedder, Embedding};
 pub use error::{Error, ErrorCode, Result};
 pub use far::{Acceptance, FarTable, IdentifyOptions};
 pub use frame::{Frame, PixelFormat};
-pub use gallery::{
-    Candidate, Clock, Gallery, ImportMode, Limits, LiveIdentification, LiveVerification, Rule, Threshold, Verification,
-    SIGN_IN_KEY,
-};
+pub use gallery::{Clock, Gallery, ImportMode, Limits, LiveIdentification, LiveVerification, SIGN_IN_KEY};
 pub use geometry::{Point, Rect, Similarity};
 pub use head::{Head, HeadKind};
 pub use landmarks::{FivePoints, LandmarkSource, Landmarker, Mesh, Point3};
 pub use pipeline::{Described, Pipeline, PipelineOptions, Selection};
+pub use rule::{Candidate, Rule, Threshold, Verification};
 #[cfg(not(target_arch = "wasm32"))]
 pub use store::FileStore;
 pub use store::{Damaged, Loaded, MemoryStore, Store};

@@ -1,6 +1,7 @@
 //! Sign-in by identification on real faces: 200 LFW people enrolled (one photo each), 200 other
 //! people as strangers, a second photo of 50 enrolled people. The FAR-bounded rule must take
-//! far fewer strangers for someone than the 1:1 rule while still recognising enrolled people.
+//! far fewer strangers for someone than the 1:1 rule while still recognising enrolled people;
+//! and the rule's mechanics (gallery size, margin, k) on constructed embeddings.
 #![cfg(not(target_arch = "wasm32"))] // native only: the browser tests are tests/web.rs
 
 mod common;
@@ -82,4 +83,37 @@ fn sign_in_takes_fewer_strangers_for_someone_and_still_recognises_the_enrolled()
         assert!(recognised >= 20, "{name}: {recognised} of 50 enrolled people recognised");
         assert_eq!(misidentified.count(), 0, "{name}: nobody signed in as somebody else");
     }
+}
+
+/// A unit vector of the bundled length: `cos` towards axis 0, the rest towards `axis`.
+fn towards(cos: f32, axis: usize) -> Embedding {
+    let mut v = vec![0.0; facegate::embed::DIM];
+    v[0] = cos;
+    v[axis] = (1.0 - cos * cos).sqrt();
+    Embedding::new(v).unwrap()
+}
+
+#[test]
+fn sign_in_refuses_strangers_of_big_galleries_near_ties_and_keeps_k() {
+    let g = Gallery::new(MemoryStore::new(), facegate::model::bundled::mobilefacenet_sha256(), Rule::cosine()).unwrap();
+    block_on(g.enroll("alice", vec![towards(1.0, 1)])).unwrap();
+    // Cosine 0.6 with alice: accepted 1:1 and in a gallery of one, not among 100.
+    let stranger = towards(0.6, 2);
+    let names = |c: Vec<facegate::Candidate>| c.into_iter().map(|c| c.id).collect::<Vec<_>>();
+    let sign_in = |probe: &Embedding| names(block_on(g.identify_with(probe, &IdentifyOptions::default())).unwrap());
+    assert_eq!(sign_in(&stranger), ["alice"]);
+    for i in 0..99 {
+        block_on(g.enroll(&format!("p{i:02}"), vec![towards(0.0, 3 + i)])).unwrap();
+    }
+    assert!(sign_in(&stranger).is_empty(), "N = 100 needs more than cosine 0.6");
+    assert_eq!(names(block_on(g.identify(&stranger, 3)).unwrap()), ["alice"], "ranking is unchanged");
+    assert_eq!(sign_in(&towards(0.95, 2)), ["alice"]);
+    // A near-tie: bob's template is close to alice's; the probe matches both.
+    block_on(g.enroll("bob", vec![towards(0.98, 150)])).unwrap();
+    let probe = towards(0.99, 151);
+    assert!(sign_in(&probe).is_empty(), "near-tie refused");
+    let no_margin = IdentifyOptions { k: 2, margin: Some(0.0), ..IdentifyOptions::default() };
+    assert_eq!(names(block_on(g.identify_with(&probe, &no_margin)).unwrap()), ["alice", "bob"]);
+    assert_eq!(names(block_on(g.identify_with(&probe, &IdentifyOptions { k: 1, ..no_margin })).unwrap()), ["alice"]);
+    assert!(block_on(g.identify_with(&probe, &IdentifyOptions { k: 0, ..no_margin })).is_err());
 }

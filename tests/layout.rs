@@ -101,7 +101,7 @@ fn the_library_has_no_import_loop_and_the_core_does_not_import_learn_or_web() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut g = graph(&root, "crate::");
     g.retain(|m, _| !m.starts_with("bin"));
-    assert!(g.contains_key("gallery") && g["gallery"].contains("head"), "the parser sees imports: {g:?}");
+    assert!(g.contains_key("gallery") && g["gallery"].contains("rule"), "the parser sees imports: {g:?}");
     assert_eq!(cycle(&g), None);
     for (module, deps) in &g {
         let core = !(module.starts_with("learn") || module.starts_with("web") || module == "lib");

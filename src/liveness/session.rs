@@ -7,8 +7,8 @@ use super::Challenge;
 use crate::embed::Embedding;
 use crate::error::{Error, Result};
 use crate::frame::Frame;
-use crate::gallery::Rule;
 use crate::pipeline::{Pipeline, Selection};
+use crate::rule::Rule;
 
 /// One liveness challenge over a stream of frames, for one person.
 #[derive(Debug, Clone)]

@@ -1,0 +1,179 @@
+//! The decision rule: how a probe and a template become a decision ([`Rule`]: a cosine threshold
+//! or a trained head's probability), and the answers it gives ([`Verification`], [`Candidate`]).
+
+use crate::embed::Embedding;
+use crate::error::{Error, Result};
+use crate::head::Head;
+use serde::Serialize;
+
+/// A cosine-similarity decision threshold and where it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Threshold {
+    /// Pairs scoring at or above this cosine similarity are the same person.
+    pub cosine: f32,
+    /// How the value was chosen.
+    pub provenance: &'static str,
+}
+
+impl Threshold {
+    /// The default: chosen on LFW View 2 (all 6000 pairs, bundled pipeline with FaceMesh
+    /// alignment and flip) so that the false accept rate is at most 1e-3 (3 of 3000 impostor
+    /// pairs score above 0.4318); it accepts 97.7 % of genuine pairs. Reproduce with
+    /// `facegate eval-lfw --json --head cosine` (`far_1e-3_threshold`).
+    pub const DEFAULT: Threshold =
+        Threshold { cosine: 0.432, provenance: "LFW View 2, 6000 pairs, FAR <= 1e-3 (facegate eval-lfw)" };
+
+    /// A threshold of your own (for example from `eval-lfw` on your data).
+    pub fn custom(cosine: f32) -> Result<Self> {
+        if !(-1.0..=1.0).contains(&cosine) {
+            return Err(Error::InvalidArgument(format!("threshold {cosine} is outside -1..=1")));
+        }
+        Ok(Threshold { cosine, provenance: "custom" })
+    }
+}
+
+/// How a probe and a template become a decision; verify and identify use the same rule.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rule {
+    /// Same person when the cosine similarity reaches the threshold.
+    Cosine(Threshold),
+    /// Same person when the head's calibrated probability reaches `threshold`.
+    Head {
+        /// The trained head (bound to the embedding model's SHA-256).
+        head: Box<Head>,
+        /// Probability threshold: the head's operating point unless set otherwise.
+        threshold: f32,
+    },
+}
+
+impl Rule {
+    /// Cosine similarity at [`Threshold::DEFAULT`].
+    pub fn cosine() -> Rule {
+        Rule::Cosine(Threshold::DEFAULT)
+    }
+
+    /// A head, deciding at its own operating point (a probability chosen for a stated FAR).
+    pub fn head(head: Head) -> Rule {
+        let threshold = head.operating_point().probability;
+        Rule::Head { head: Box::new(head), threshold }
+    }
+
+    /// The bundled head (`model/head-default.json`, logistic on χ² features): the default of
+    /// the browser and the command line.
+    pub fn bundled() -> Result<Rule> {
+        Ok(Rule::head(Head::bundled()?))
+    }
+
+    /// The same rule deciding at another threshold: a cosine similarity in -1..=1 for
+    /// [`Rule::Cosine`], a probability in 0..=1 for a head.
+    pub fn with_threshold(self, threshold: f32) -> Result<Rule> {
+        match self {
+            Rule::Cosine(_) => Ok(Rule::Cosine(Threshold::custom(threshold)?)),
+            Rule::Head { head, .. } if (0.0..=1.0).contains(&threshold) => Ok(Rule::Head { head, threshold }),
+            Rule::Head { .. } => {
+                Err(Error::InvalidArgument(format!("probability threshold {threshold} is outside 0..=1")))
+            }
+        }
+    }
+
+    /// `"cosine"` or the head's kind (`"logistic-chi2"`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Rule::Cosine(_) => "cosine",
+            Rule::Head { head, .. } => head.kind().name(),
+        }
+    }
+
+    /// The decision threshold (cosine similarity or probability).
+    pub fn threshold(&self) -> f32 {
+        match self {
+            Rule::Cosine(t) => t.cosine,
+            Rule::Head { threshold, .. } => *threshold,
+        }
+    }
+
+    /// Where the threshold comes from, in words.
+    pub fn provenance(&self) -> String {
+        match self {
+            Rule::Cosine(t) => t.provenance.to_owned(),
+            Rule::Head { head, threshold } if *threshold == head.operating_point().probability => {
+                let p = head.operating_point();
+                format!(
+                    "{} head trained on {}; threshold at FAR {} on {} impostor pairs of its training identities",
+                    head.kind(),
+                    head.training().data,
+                    p.far,
+                    p.impostor_pairs
+                )
+            }
+            Rule::Head { head, .. } => {
+                format!("{} head trained on {}; custom threshold", head.kind(), head.training().data)
+            }
+        }
+    }
+
+    /// Scores `probe` against `template` and decides.
+    pub fn decide(&self, template: &Embedding, probe: &Embedding) -> Result<Verification> {
+        if template.as_slice().len() != probe.as_slice().len() {
+            return Err(Error::InvalidArgument(format!(
+                "the probe has {} values, the template {}",
+                probe.as_slice().len(),
+                template.as_slice().len()
+            )));
+        }
+        let score = template.cosine(probe);
+        let threshold = self.threshold();
+        let (probability, value) = match self {
+            Rule::Cosine(_) => (None, score),
+            Rule::Head { head, .. } => {
+                let p = head.probability(template, probe)? as f32;
+                (Some(p), p)
+            }
+        };
+        Ok(Verification { score, probability, threshold, is_match: value >= threshold, rule: self.name() })
+    }
+
+    /// `MODEL_MISMATCH` for a head trained on another embedding model.
+    pub(crate) fn check_model(&self, model_sha256: &str) -> Result<()> {
+        match self {
+            Rule::Head { head, .. } if head.backbone_sha256() != model_sha256 => {
+                Err(Error::ModelMismatch { expected: model_sha256.into(), found: head.backbone_sha256().into() })
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The answer to "is this the enrolled person?".
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verification {
+    /// Cosine similarity between the probe and the identity's template.
+    pub score: f32,
+    /// With a head: the calibrated probability that the probe is the enrolled person.
+    pub probability: Option<f32>,
+    /// The threshold the deciding value (probability with a head, else score) was compared with.
+    pub threshold: f32,
+    /// The deciding value reached the threshold.
+    pub is_match: bool,
+    /// The rule that decided (see [`Rule::name`]).
+    pub rule: &'static str,
+}
+
+impl Verification {
+    /// The value the rule decides on and ranks by: the probability with a head, else the score.
+    pub fn value(&self) -> f32 {
+        self.probability.unwrap_or(self.score)
+    }
+}
+
+/// One answer to "which enrolled person is this?".
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    /// The enrolled id.
+    pub id: String,
+    /// Cosine similarity with that identity's template.
+    pub score: f32,
+    /// With a head: the calibrated probability that the probe is this person.
+    pub probability: Option<f32>,
+}
