@@ -248,8 +248,7 @@ impl<S: Store> Gallery<S> {
         let verification = match (report.outcome, session.probe()) {
             (Some(Outcome::Passed), Some(probe)) => Some(self.verify(id, probe).await?),
             (Some(_), _) => {
-                self.check_lock(id).await?;
-                self.record_attempt(id, false).await?;
+                self.check_and_record(id, false).await?;
                 None
             }
             (None, _) => return Err(Error::InvalidArgument("the liveness challenge has not finished".into())),
@@ -268,8 +267,7 @@ impl<S: Store> Gallery<S> {
             (Some(_), _) => None,
             (None, _) => return Err(Error::InvalidArgument("the liveness challenge has not finished".into())),
         };
-        self.check_lock(SIGN_IN_KEY).await?;
-        self.record_attempt(SIGN_IN_KEY, candidates.as_ref().is_some_and(|c| !c.is_empty())).await?;
+        self.check_and_record(SIGN_IN_KEY, candidates.as_ref().is_some_and(|c| !c.is_empty())).await?;
         Ok(LiveIdentification { is_live: candidates.is_some(), candidates: candidates.unwrap_or_default(), report })
     }
 
@@ -283,6 +281,13 @@ impl<S: Store> Gallery<S> {
     /// it. The state is stored before this returns (`STORAGE` if it cannot be).
     pub async fn record_attempt(&self, key: &str, success: bool) -> Result<()> {
         let attempts = self.store.attempts(key).await?;
+        self.record(key, attempts, success).await
+    }
+
+    /// `LOCKED` while `key` is locked, else counts the attempt (one read of the state).
+    async fn check_and_record(&self, key: &str, success: bool) -> Result<()> {
+        let attempts = self.store.attempts(key).await?;
+        attempts.check(key, (self.clock)())?;
         self.record(key, attempts, success).await
     }
 

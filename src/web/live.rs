@@ -8,7 +8,7 @@ use crate::far::IdentifyOptions;
 use crate::frame::Frame;
 use crate::gallery::{LiveVerification, SIGN_IN_KEY};
 use crate::liveness::{Challenge, Progress, Prompt, Report, Session, Step, Timing};
-use crate::rule::{Candidate, Verification};
+use crate::rule::Verification;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -104,15 +104,6 @@ fn grab(source: &JsValue) -> Result<Frame, JsValue> {
     }
 }
 
-/// What `identifyLive` resolves to.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct LiveSignIn {
-    is_live: bool,
-    candidates: Vec<Candidate>,
-    report: Report,
-}
-
 /// Runs the challenge of `opts` on `camera` to its end, reporting each new prompt.
 async fn challenge(inner: &Inner, camera: &JsValue, opts: &LiveOptions) -> Result<Session, JsValue> {
     let (challenge, on_progress) = (opts.challenge()?, opts.progress_callback()?);
@@ -183,8 +174,7 @@ impl FaceVerifier {
             let opts = opts?;
             inner.gallery.check_lock(SIGN_IN_KEY).await?;
             let session = challenge(&inner, &camera, &opts).await?;
-            let live = inner.gallery.identify_live(&session, &IdentifyOptions::default()).await?;
-            to_js(&LiveSignIn { is_live: live.is_live, candidates: live.candidates, report: live.report })
+            to_js(&inner.gallery.identify_live(&session, &IdentifyOptions::default()).await?)
         })
     }
 }
