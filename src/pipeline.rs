@@ -6,6 +6,7 @@ use crate::detect::{Detector, Face};
 use crate::embed::{Embedder, Embedding};
 use crate::error::{Error, Result};
 use crate::frame::Frame;
+use crate::geometry::Point;
 use crate::landmarks::{FivePoints, LandmarkSource, Landmarker, Mesh};
 
 /// Detections scoring at least this are faces; between the detector's `min_score` (0.6) and
@@ -21,8 +22,11 @@ pub const MIN_PRESENCE: f32 = 0.5;
 pub enum Selection {
     /// Exactly one face must be present (enrollment and login): more is `MultipleFaces`.
     Single,
-    /// The largest face (photos with bystanders, benchmarks).
+    /// The largest face (photos with bystanders where the subject is nearest the camera).
     Largest,
+    /// The face whose box centre is nearest the frame centre (cropped portraits such as LFW,
+    /// whose subject is centred by construction while a bystander may be larger).
+    Centre,
 }
 
 /// Pipeline settings.
@@ -115,6 +119,11 @@ impl Pipeline {
     pub fn select(&self, frame: &Frame, selection: Selection) -> Result<Face> {
         let all = self.detector.detect(frame)?;
         let largest = |faces: &[Face]| faces.iter().max_by(|a, b| a.bbox.area().total_cmp(&b.bbox.area())).cloned();
+        let mid = Point::new(frame.width() as f32 / 2.0, frame.height() as f32 / 2.0);
+        let off_centre = |f: &Face| {
+            let c = f.bbox.center();
+            (c.x - mid.x).hypot(c.y - mid.y)
+        };
         let big = self.confirmed(frame, &all)?;
         let small: Vec<Face> = all.iter().filter(|f| f.bbox.width < self.options.min_face as f32).cloned().collect();
         match (big.len(), selection) {
@@ -123,6 +132,9 @@ impl Pipeline {
                 None => Err(Error::NoFace),
             },
             (1, _) | (_, Selection::Largest) => largest(&big).ok_or(Error::NoFace),
+            (_, Selection::Centre) => {
+                big.into_iter().min_by(|a, b| off_centre(a).total_cmp(&off_centre(b))).ok_or(Error::NoFace)
+            }
             (count, Selection::Single) => Err(Error::MultipleFaces { count }),
         }
     }

@@ -31,14 +31,21 @@ fn scratch(name: &str) -> PathBuf {
 
 #[test]
 fn compare_tells_same_from_different() {
-    let same =
-        stdout_json(&facegate(&["compare", &img("Colin_Powell", 1), &img("Colin_Powell", 2), "--largest", "--json"]));
+    let same = stdout_json(&facegate(&[
+        "compare",
+        &img("Colin_Powell", 1),
+        &img("Colin_Powell", 2),
+        "--select",
+        "largest",
+        "--json",
+    ]));
     assert_eq!(same["same"], true, "{same}");
     let diff = stdout_json(&facegate(&[
         "compare",
         &img("Colin_Powell", 1),
         &img("Serena_Williams", 1),
-        "--largest",
+        "--select",
+        "largest",
         "--json",
     ]));
     assert_eq!(diff["same"], false, "{diff}");
@@ -51,20 +58,53 @@ fn enroll_then_identify_with_open_set_rejection() {
     let dir = scratch("gallery");
     let gallery = dir.join("g.json").display().to_string();
     for (id, name) in [("powell", "Colin_Powell"), ("serena", "Serena_Williams"), ("blair", "Tony_Blair")] {
-        let out = facegate(&["enroll", "--gallery", &gallery, "--id", id, &img(name, 1), &img(name, 3), "--largest"]);
+        let out = facegate(&[
+            "enroll",
+            "--gallery",
+            &gallery,
+            "--id",
+            id,
+            &img(name, 1),
+            &img(name, 3),
+            "--select",
+            "largest",
+        ]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
     // Somebody else's photo added to an enrolled id is refused, and nothing is written.
     let before = std::fs::read(&gallery).unwrap();
-    let out = facegate(&["enroll", "--gallery", &gallery, "--id", "blair", &img("Serena_Williams", 2), "--largest"]);
+    let out = facegate(&[
+        "enroll",
+        "--gallery",
+        &gallery,
+        "--id",
+        "blair",
+        &img("Serena_Williams", 2),
+        "--select",
+        "largest",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("[MISMATCH]"), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(std::fs::read(&gallery).unwrap(), before);
-    let hit =
-        stdout_json(&facegate(&["identify", "--gallery", &gallery, &img("Tony_Blair", 2), "--largest", "--json"]));
+    let hit = stdout_json(&facegate(&[
+        "identify",
+        "--gallery",
+        &gallery,
+        &img("Tony_Blair", 2),
+        "--select",
+        "largest",
+        "--json",
+    ]));
     assert_eq!(hit["candidates"][0]["id"], "blair", "{hit}");
-    let stranger =
-        stdout_json(&facegate(&["identify", "--gallery", &gallery, &img("Aaron_Eckhart", 1), "--largest", "--json"]));
+    let stranger = stdout_json(&facegate(&[
+        "identify",
+        "--gallery",
+        &gallery,
+        &img("Aaron_Eckhart", 1),
+        "--select",
+        "largest",
+        "--json",
+    ]));
     assert_eq!(stranger["candidates"].as_array().map(Vec::len), Some(0), "{stranger}");
 
     // Enrollments made by another model are skipped and reported with their code.
@@ -73,7 +113,7 @@ fn enroll_then_identify_with_open_set_rejection() {
     assert_eq!((json["format"].as_str(), json["version"].as_u64()), (Some("facegate-gallery"), Some(2)));
     let sha = json["enrollments"][0]["modelSha256"].as_str().unwrap();
     std::fs::write(&gallery, text.replace(sha, &"0".repeat(64))).unwrap();
-    let out = facegate(&["identify", "--gallery", &gallery, &img("Tony_Blair", 2), "--largest"]);
+    let out = facegate(&["identify", "--gallery", &gallery, &img("Tony_Blair", 2), "--select", "largest"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("unknown"), "{}", String::from_utf8_lossy(&out.stdout));
     assert!(String::from_utf8_lossy(&out.stderr).contains("skipped \"blair\" [MODEL_MISMATCH]"));
@@ -98,7 +138,7 @@ fn bad_inputs_exit_with_a_code_not_a_panic() {
 fn compare_decides_by_the_bundled_head_unless_told_cosine() {
     let (powell1, powell2, serena) = (img("Colin_Powell", 1), img("Colin_Powell", 2), img("Serena_Williams", 1));
     let compare = |a: &str, b: &str, extra: &[&str]| {
-        let mut args = vec!["compare", a, b, "--largest", "--json"];
+        let mut args = vec!["compare", a, b, "--select", "largest", "--json"];
         args.extend_from_slice(extra);
         stdout_json(&facegate(&args))
     };
@@ -132,7 +172,7 @@ fn compare_decides_by_the_bundled_head_unless_told_cosine() {
     let dir = scratch("head");
     let bad = dir.join("bad-head.json");
     std::fs::write(&bad, "{\"format\": \"something else\"}").unwrap();
-    let out = facegate(&["compare", &powell1, &powell2, "--largest", "--head", bad.to_str().unwrap()]);
+    let out = facegate(&["compare", &powell1, &powell2, "--select", "largest", "--head", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("[INVALID_TEMPLATE]") && stderr.contains("bad-head.json"), "{stderr}");
@@ -159,8 +199,14 @@ fn compare_reads_pgm_and_webp() {
     WebPEncoder::new_lossless(file).encode(&rgb, rgb.width(), rgb.height(), ExtendedColorType::Rgb8).unwrap();
     assert_eq!(&std::fs::read(&webp).unwrap()[8..12], b"WEBP");
 
-    let out =
-        stdout_json(&facegate(&["compare", pgm.to_str().unwrap(), webp.to_str().unwrap(), "--largest", "--json"]));
+    let out = stdout_json(&facegate(&[
+        "compare",
+        pgm.to_str().unwrap(),
+        webp.to_str().unwrap(),
+        "--select",
+        "largest",
+        "--json",
+    ]));
     assert_eq!(out["same"], true, "{out}");
     assert!(out["box1"]["width"].as_f64().unwrap() > 50.0, "{out}");
     std::fs::remove_dir_all(dir).unwrap();

@@ -22,8 +22,9 @@ fn lfw_first_fold_meets_the_accuracy_bar() {
     let num = |key: &str| report[key].as_f64().unwrap_or_else(|| panic!("no {key} in {report}"));
     assert_eq!(num("pairs"), 600.0);
     assert_eq!(num("no_face"), 0.0, "every LFW image must have a face");
-    assert!(num("accuracy") >= 0.984, "fold 1 accuracy {}", num("accuracy"));
-    assert!(num("tar_at_far_1e-3") >= 0.965, "TAR@FAR1e-3 {}", num("tar_at_far_1e-3"));
+    // Issue 10's bars with centre selection (measured: fold 1 99.17 %, TAR 98.50 % over all pairs).
+    assert!(num("accuracy") >= 0.99, "fold 1 accuracy {}", num("accuracy"));
+    assert!(num("tar_at_far_1e-3") >= 0.985 - 1e-9, "TAR@FAR1e-3 {}", num("tar_at_far_1e-3"));
     let svg = std::fs::read_to_string(&roc).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("<polyline") && svg.contains("accuracy"), "ROC plot");
     std::fs::remove_file(roc).unwrap();

@@ -85,6 +85,24 @@ fn selection_errors_name_what_is_wrong() {
     }
 }
 
+/// LFW's subject is the centred face; in Julianna_Margulies_0002 a larger bystander stands to
+/// the right (one of the 35 pairs.txt images where the two selections differ).
+#[test]
+fn centre_selection_takes_the_centred_subject_where_largest_takes_a_bystander() {
+    let p = pipeline();
+    let photo = lfw_frame("Julianna_Margulies", 2);
+    let (centre, largest) =
+        (p.select(&photo, Selection::Centre).unwrap(), p.select(&photo, Selection::Largest).unwrap());
+    let mid = |f: &facegate::Face| f.bbox.center();
+    assert!((mid(&centre).x - 125.0).abs() < 20.0 && (mid(&largest).x - 125.0).abs() > 60.0, "{centre:?} {largest:?}");
+    assert!(largest.bbox.area() > centre.bbox.area());
+    assert!(matches!(p.select(&photo, Selection::Single), Err(Error::MultipleFaces { .. })));
+    // The centred face is the person of her other photo; the bystander is not.
+    let other = p.describe(&lfw_frame("Julianna_Margulies", 1), Selection::Centre).unwrap().embedding;
+    let (c, l) = (p.embed(&photo, &centre).unwrap().cosine(&other), p.embed(&photo, &largest).unwrap().cosine(&other));
+    assert!(c >= Threshold::DEFAULT.cosine && l < Threshold::DEFAULT.cosine, "centre {c:.3}, largest {l:.3}");
+}
+
 #[test]
 fn same_people_score_above_the_threshold_and_different_people_below() {
     let pairs = parse_pairs(&std::fs::read_to_string(lfw().join("pairs.txt")).unwrap()).unwrap();
@@ -93,7 +111,7 @@ fn same_people_score_above_the_threshold_and_different_people_below() {
     let (mut right, mut same_sum, mut diff_sum) = (0, 0.0, 0.0);
     for pair in chosen {
         let emb = |i: &facegate::eval::LfwImage| {
-            pipeline().describe(&lfw_frame(&i.name, i.number), Selection::Largest).unwrap().embedding
+            pipeline().describe(&lfw_frame(&i.name, i.number), Selection::Centre).unwrap().embedding
         };
         let score = emb(&pair.a).cosine(&emb(&pair.b));
         if pair.same {

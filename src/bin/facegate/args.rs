@@ -16,11 +16,23 @@ pub enum Landmarks {
     Blazeface,
 }
 
+/// Which face of a photo to use (`--select`).
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Select {
+    /// Exactly one face (a photo with several is refused).
+    Single,
+    /// The largest face.
+    Largest,
+    /// The face nearest the image centre (LFW's subject is centred by construction).
+    Centre,
+}
+
 #[derive(Args, Clone)]
 pub struct PipelineArgs {
-    /// Use the largest face when a photo shows several (default: exactly one face required).
-    #[arg(long)]
-    largest: bool,
+    /// Which face to use when a photo shows several (default: `single` for compare, enroll and
+    /// identify; `centre` for the LFW evaluations).
+    #[arg(long, value_enum)]
+    select: Option<Select>,
     /// Alignment landmarks.
     #[arg(long, value_enum, default_value = "facemesh")]
     landmarks: Landmarks,
@@ -43,11 +55,13 @@ impl PipelineArgs {
         Pipeline::with_options(options).context("loading the models")
     }
 
-    pub fn selection(&self) -> Selection {
-        if self.largest {
-            Selection::Largest
-        } else {
-            Selection::Single
+    /// The `--select` choice, or `default` when not given.
+    pub fn selection_or(&self, default: Selection) -> Selection {
+        match self.select {
+            None => default,
+            Some(Select::Single) => Selection::Single,
+            Some(Select::Largest) => Selection::Largest,
+            Some(Select::Centre) => Selection::Centre,
         }
     }
 }

@@ -4,6 +4,7 @@ use crate::args::PipelineArgs;
 use crate::images::{decode_bytes, read};
 use anyhow::{Context, Result};
 use clap::Args;
+use facegate::Selection;
 use serde_json::json;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -47,7 +48,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         let frame = decode_bytes(&bytes, image)?;
         let at = || image.display().to_string();
         let t1 = Instant::now();
-        let face = pipeline.select(&frame, opts.selection()).with_context(at)?;
+        let face = pipeline.select(&frame, opts.selection_or(Selection::Single)).with_context(at)?;
         let t2 = Instant::now();
         let aligned = pipeline.align(&frame, &face).with_context(at)?;
         let t3 = Instant::now();

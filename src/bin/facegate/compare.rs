@@ -4,7 +4,7 @@ use crate::args::{HeadArg, PipelineArgs};
 use crate::images::describe;
 use anyhow::Result;
 use clap::Args;
-use facegate::{Gallery, MemoryStore};
+use facegate::{Gallery, MemoryStore, Selection};
 use pollster::block_on;
 use serde_json::json;
 use std::path::PathBuf;
@@ -29,8 +29,8 @@ pub struct CompareArgs {
 pub fn run(args: CompareArgs) -> Result<()> {
     let pipeline = args.opts.pipeline()?;
     let gallery = Gallery::new(MemoryStore::new(), pipeline.model_sha256(), args.head.rule(&pipeline)?)?;
-    let a = describe(&pipeline, &args.img1, args.opts.selection())?;
-    let b = describe(&pipeline, &args.img2, args.opts.selection())?;
+    let a = describe(&pipeline, &args.img1, args.opts.selection_or(Selection::Single))?;
+    let b = describe(&pipeline, &args.img2, args.opts.selection_or(Selection::Single))?;
     block_on(gallery.enroll("img1", vec![a.embedding.clone()]))?;
     let v = block_on(gallery.verify("img1", &b.embedding))?;
     let rule = v.rule;

@@ -4,6 +4,7 @@ use crate::args::{GalleryArg, HeadArg, PipelineArgs};
 use crate::images::describe;
 use anyhow::{Context, Result};
 use clap::Args;
+use facegate::Selection;
 use pollster::block_on;
 use std::path::PathBuf;
 
@@ -27,7 +28,10 @@ pub fn run(args: EnrollArgs) -> Result<()> {
     let pipeline = args.opts.pipeline()?;
     // Every shot after the first must show the same person by the gallery's rule (MISMATCH).
     let gallery = args.gallery.open(&pipeline, args.head.rule(&pipeline)?)?;
-    let shots = args.images.iter().map(|p| describe(&pipeline, p, args.opts.selection()).map(|d| d.embedding));
+    let shots = args
+        .images
+        .iter()
+        .map(|p| describe(&pipeline, p, args.opts.selection_or(Selection::Single)).map(|d| d.embedding));
     let shots = shots.collect::<Result<Vec<_>>>()?;
     let path = args.gallery.path().display().to_string();
     let enrollment = block_on(gallery.enroll(&args.id, shots)).context(path.clone())?;

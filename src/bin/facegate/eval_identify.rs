@@ -8,7 +8,7 @@ use crate::parallel::{map_indexed, progress};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use facegate::far::{FarCurve, FarTable, IdentifyOptions, DEFAULT_FAR, FORMAT, VERSION};
-use facegate::{Embedding, Pipeline, Rule};
+use facegate::{Embedding, Pipeline, Rule, Selection};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
@@ -249,7 +249,7 @@ pub fn run(args: EvalIdentifyArgs) -> Result<()> {
     let started = Instant::now();
     let pipeline = Pipeline::new().context("loading the models")?;
     let sha = pipeline.model_sha256();
-    let set = load_faces(&pipeline, &args.lfw, &args.source)?;
+    let set = load_faces(&pipeline, Selection::Centre, &args.lfw, &args.source)?;
     let mut by_person: BTreeMap<&str, Vec<&Embedding>> = BTreeMap::new();
     for image in &set.images {
         if let Some(e) = &image.embedding {

@@ -162,7 +162,7 @@ pub fn run(args: EvalLivenessArgs) -> Result<()> {
         // Render from the photo of the person alone; enroll another.
         let (photo, enrolled) = (decode(&photos[0])?, decode(&photos[1])?);
         let gallery = Gallery::new(MemoryStore::new(), pipeline.model_sha256(), Rule::bundled()?)?;
-        let shot = pipeline.describe(&enrolled, Selection::Largest).with_context(|| photos[1].display().to_string())?;
+        let shot = pipeline.describe(&enrolled, Selection::Centre).with_context(|| photos[1].display().to_string())?;
         block_on(gallery.enroll(person, vec![shot.embedding]))?;
         let mut rng = Pcg64Mcg::seed_from_u64(seed(i));
         let mut steps = Step::ALL.to_vec();

@@ -5,7 +5,7 @@ use crate::images::describe;
 use anyhow::Result;
 use clap::Args;
 use facegate::far::DEFAULT_FAR;
-use facegate::IdentifyOptions;
+use facegate::{IdentifyOptions, Selection};
 use pollster::block_on;
 use serde_json::json;
 use std::path::PathBuf;
@@ -65,7 +65,7 @@ pub fn run(args: IdentifyArgs) -> Result<()> {
     let options = IdentifyOptions { k: args.top, far, margin: args.margin };
     let pipeline = args.opts.pipeline()?;
     let gallery = args.gallery.open(&pipeline, args.head.rule(&pipeline)?)?;
-    let probe = describe(&pipeline, &args.image, args.opts.selection())?;
+    let probe = describe(&pipeline, &args.image, args.opts.selection_or(Selection::Single))?;
     let ranked = block_on(gallery.identify_with(&probe.embedding, &options))?;
     let listed = block_on(gallery.list())?;
     for skipped in &listed.damaged {

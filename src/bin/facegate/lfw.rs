@@ -34,14 +34,14 @@ impl DataArgs {
 /// from decoded frame to embedding.
 pub type Outcome = (Option<Embedding>, f64);
 
-/// Embeds the largest face of each file on `threads` threads, in the order given; a file that
-/// cannot be read or decoded stops the run.
-pub fn embed_all(pipeline: &Pipeline, paths: &[PathBuf], threads: usize) -> Result<Vec<Outcome>> {
+/// Embeds the `selection` face of each file on `threads` threads, in the order given; a file
+/// that cannot be read or decoded stops the run.
+pub fn embed_all(pipeline: &Pipeline, selection: Selection, paths: &[PathBuf], threads: usize) -> Result<Vec<Outcome>> {
     map_indexed(paths.len(), threads, &progress(paths.len(), "images ({per_sec}, eta {eta})"), |i| {
         let path = &paths[i];
         let frame = images::decode(path)?;
         let start = Instant::now();
-        let embedding = match pipeline.describe(&frame, Selection::Largest) {
+        let embedding = match pipeline.describe(&frame, selection) {
             Ok(d) => Some(d.embedding),
             Err(facegate::Error::NoFace | facegate::Error::FaceTooSmall { .. }) => None,
             Err(e) => return Err(e).with_context(|| path.display().to_string()),
@@ -84,12 +84,12 @@ pub fn list(dir: &Path) -> Result<Vec<(String, String)>> {
     Ok(images)
 }
 
-/// The embeddings of every image of `dir` with `pipeline` (largest face), read from the cache
-/// where it has them; the others are embedded and the cache rewritten.
-pub fn load_faces(pipeline: &Pipeline, dir: &Path, args: &DataArgs) -> Result<FaceSet> {
+/// The embeddings of every image of `dir` with `pipeline` (the `selection` face), read from the
+/// cache where it has them; the others are embedded and the cache rewritten.
+pub fn load_faces(pipeline: &Pipeline, selection: Selection, dir: &Path, args: &DataArgs) -> Result<FaceSet> {
     let o = pipeline.options();
     let key = format!(
-        "{}; min_face {}; landmarks {:?}; flip {}; largest face",
+        "{}; min_face {}; landmarks {:?}; flip {}; {selection:?} face",
         pipeline.model_sha256(),
         o.min_face,
         o.landmarks,
@@ -117,7 +117,7 @@ pub fn load_faces(pipeline: &Pipeline, dir: &Path, args: &DataArgs) -> Result<Fa
         eprintln!("embedding {} of {} images on {threads} thread(s)", missing.len(), listed.len());
         let started = Instant::now();
         let paths: Vec<PathBuf> = missing.iter().map(|(p, f)| dir.join(p).join(f)).collect();
-        let outcomes = embed_all(pipeline, &paths, threads)?;
+        let outcomes = embed_all(pipeline, selection, &paths, threads)?;
         eprintln!("embedded in {:.0} s", started.elapsed().as_secs_f64());
         fresh = missing.into_iter().zip(outcomes).map(|((p, f), o)| ((p.as_str(), f.as_str()), o.0)).collect();
     }

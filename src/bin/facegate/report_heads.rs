@@ -10,7 +10,7 @@ use facegate::eval::{self, LfwImage, LfwPair, Scored};
 use facegate::learn::calibration::{ece, reliability, Bin, ECE_BINS};
 use facegate::learn::dataset::{FaceSet, Labelled};
 use facegate::learn::train_head;
-use facegate::{Embedding, HeadKind, Pipeline, Rule};
+use facegate::{Embedding, HeadKind, Pipeline, Rule, Selection};
 use serde_json::json;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -101,7 +101,7 @@ pub fn run(args: ReportArgs) -> Result<()> {
     let pairs = read_pairs(&args.pairs.clone().unwrap_or_else(|| args.lfw.join("pairs.txt")))?;
     let folds = fold_count(&pairs);
     let pipeline = Pipeline::new().context("loading the models")?;
-    let set = load_faces(&pipeline, &args.lfw, &args.source)?;
+    let set = load_faces(&pipeline, Selection::Centre, &args.lfw, &args.source)?;
     let found = lookup(&set);
     let cosine = pairs.iter().map(|p| match (embedding(&found, &p.a), embedding(&found, &p.b)) {
         (Some(a), Some(b)) => Ok(Scored { score: Rule::cosine().decide(a, b)?.value(), same: p.same, fold: p.fold }),

@@ -7,7 +7,7 @@ use clap::Args;
 use facegate::learn::dataset::Labelled;
 use facegate::learn::train_head;
 use facegate::HeadKind;
-use facegate::Pipeline;
+use facegate::{Pipeline, Selection};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -37,7 +37,7 @@ pub struct TrainArgs {
 
 pub fn run(args: TrainArgs) -> Result<()> {
     let pipeline = Pipeline::new().context("loading the models")?;
-    let set = load_faces(&pipeline, &args.data, &args.source)?;
+    let set = load_faces(&pipeline, Selection::Centre, &args.data, &args.source)?;
     let mut description = format!("{}: identities with ≥ 2 images", folder_name(&args.data));
     let mut exclude = BTreeSet::new();
     if let Some(fold) = args.exclude_fold {

@@ -178,7 +178,7 @@ fn check_person(
         });
     }
     let first = pipeline.describe(&live[0].0, Selection::Single).with_context(|| format!("{}: first frame", at()))?;
-    let other = describe(pipeline, &photos[1], Selection::Largest)?;
+    let other = describe(pipeline, &photos[1], Selection::Centre)?;
     let verdict = rule.decide(&other.embedding, &first.embedding)?;
     (out.matches_other_photo, out.probability) = (verdict.is_match, verdict.probability);
     Ok(out)

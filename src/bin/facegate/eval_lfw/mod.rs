@@ -1,12 +1,14 @@
-//! `facegate eval-lfw`: the LFW View 2 protocol over the full pipeline, on every core.
+//! `facegate eval-lfw`: the LFW View 2 protocol over the full pipeline, on every core; with
+//! `--all-pairs`, every pair of the folder and open-set identification.
+
+mod all_pairs;
 
 use crate::args::{HeadChoice, PipelineArgs};
-use crate::lfw::{embed_all, fold_count, read_pairs, Outcome};
-use crate::parallel::threads;
+use crate::lfw::{embed_all, fold_count, load_faces, read_pairs, DataArgs, Outcome};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use facegate::eval::{self, LfwImage, Scored};
-use facegate::Rule;
+use facegate::{Rule, Selection};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -23,9 +25,13 @@ pub struct EvalArgs {
     /// Folds to test, 1-based: `1..10`, `1`, `1,4`. Thresholds always come from the other folds.
     #[arg(long, default_value = "1..10")]
     folds: String,
-    /// Worker threads (default: every core).
+    /// Instead of pairs.txt: every image of the folder embedded once (cached), every same-person
+    /// and every cross-person pair scored (TAR at FAR 1e-4..1e-6, FAR at the rule's threshold),
+    /// and open-set identification.
     #[arg(long)]
-    threads: Option<usize>,
+    all_pairs: bool,
+    #[command(flatten)]
+    source: DataArgs,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -64,16 +70,19 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
 }
 
 pub fn run(args: EvalArgs) -> Result<()> {
+    if args.all_pairs {
+        return run_all_pairs(&args);
+    }
     let pairs = read_pairs(&args.pairs.clone().unwrap_or_else(|| args.lfw.join("pairs.txt")))?;
     let test_folds = parse_folds(&args.folds, fold_count(&pairs))?;
     let images: Vec<LfwImage> =
         pairs.iter().flat_map(|p| [p.a.clone(), p.b.clone()]).collect::<BTreeSet<_>>().into_iter().collect();
-    let threads = threads(args.threads);
+    let threads = args.source.threads();
     let pipeline = args.opts.pipeline()?;
     let rule = args.head.rule(&pipeline)?;
     let started = Instant::now();
     let paths: Vec<PathBuf> = images.iter().map(|i| i.path(&args.lfw)).collect();
-    let outcomes = embed_all(&pipeline, &paths, threads)?;
+    let outcomes = embed_all(&pipeline, args.opts.selection_or(Selection::Centre), &paths, threads)?;
     let wall = started.elapsed().as_secs_f64();
     let by_image: BTreeMap<&LfwImage, &Outcome> = images.iter().zip(&outcomes).collect();
     let no_face: Vec<&LfwImage> = by_image.iter().filter(|(_, o)| o.0.is_none()).map(|(i, _)| *i).collect();
@@ -88,10 +97,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
             Ok(Scored { score, same: p.same, fold: p.fold })
         })
         .collect::<Result<_>>()?;
-    let scoring = match &rule {
-        Rule::Cosine(_) => "cosine".to_string(),
-        Rule::Head { head, .. } => format!("p(same) of the {} head", head.kind()),
-    };
+    let scoring = scoring(&rule);
     let folds = eval::k_fold(&scored, &test_folds);
     let accuracies: Vec<f64> = folds.iter().map(|f| f.accuracy).collect();
     let (accuracy, accuracy_std) = eval::mean_std(&accuracies);
@@ -135,6 +141,63 @@ pub fn run(args: EvalArgs) -> Result<()> {
         println!(
             "time per image  median {median:.1} ms (p10 {p10:.1}, p90 {p90:.1}), {threads} thread(s), {wall:.0} s wall"
         );
+    }
+    Ok(())
+}
+
+/// What the scores are.
+fn scoring(rule: &Rule) -> String {
+    match rule {
+        Rule::Cosine(_) => "cosine".to_string(),
+        Rule::Head { head, .. } => format!("p(same) of the {} head", head.kind()),
+    }
+}
+
+/// `--all-pairs`: every pair of the folder and open-set identification, one JSON line or a table.
+fn run_all_pairs(args: &EvalArgs) -> Result<()> {
+    let pipeline = args.opts.pipeline()?;
+    let rule = args.head.rule(&pipeline)?;
+    let selection = args.opts.selection_or(Selection::Centre);
+    let set = load_faces(&pipeline, selection, &args.lfw, &args.source)?;
+    let no_face = set.images.iter().filter(|i| i.embedding.is_none()).count();
+    let started = Instant::now();
+    let pairs = all_pairs::all_pairs(&set.images, &rule, args.source.threads());
+    let open = all_pairs::open_set(&set.images, &rule, args.source.threads());
+    let seconds = started.elapsed().as_secs_f64();
+    let scoring = scoring(&rule);
+    if args.json {
+        let out = json!({
+            "images": set.images.len(), "no_face": no_face, "scoring": scoring, "selection": format!("{selection:?}"),
+            "model_sha256": pipeline.model_sha256(), "all_pairs": pairs, "open_set": open, "scoring_seconds": seconds,
+        });
+        println!("{out}");
+        return Ok(());
+    }
+    println!("{} images ({no_face} without a face), {selection:?} face, scores: {scoring}", set.images.len());
+    println!(
+        "{} same-person and {} cross-person pairs, scored in {seconds:.0} s",
+        pairs.genuine_pairs, pairs.impostor_pairs
+    );
+    for a in &pairs.at_far {
+        println!("  TAR @ FAR {:.0e}  {:.2} %  (threshold {:.4})", a.far, a.tar * 100.0, a.threshold);
+    }
+    println!(
+        "  at the rule's threshold {:.4}: FAR {:.2e}, TAR {:.2} %",
+        pairs.default_threshold,
+        pairs.far_at_default,
+        pairs.tar_at_default * 100.0
+    );
+    let verdict = if pairs.meets_fido { "meets" } else { "does not meet" };
+    println!("  {verdict} FIDO's FAR <= 1e-4 at FRR <= 3 %");
+    println!(
+        "open set: {} enrolled, {} probes of them, {} of people not enrolled; rank-1 {:.2} %",
+        open.gallery,
+        open.known_probes,
+        open.unknown_probes,
+        open.rank1 * 100.0
+    );
+    for a in &open.at_far {
+        println!("  DIR @ FAR {:.0e}  {:.2} %  (threshold {:.4})", a.far, a.dir * 100.0, a.threshold);
     }
     Ok(())
 }
