@@ -24,7 +24,7 @@ fn people() -> Vec<(String, usize)> {
     out
 }
 
-/// The largest face of each `(person, number)` photo, embedded on every core.
+/// The centred face (LFW's subject) of each `(person, number)` photo, embedded on every core.
 fn embed(pipeline: &Pipeline, photos: &[(String, u32)]) -> Vec<Embedding> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = photos.len().div_ceil(threads);
@@ -34,7 +34,7 @@ fn embed(pipeline: &Pipeline, photos: &[(String, u32)]) -> Vec<Embedding> {
             .map(|part| {
                 s.spawn(move || {
                     let describe =
-                        |(name, n): &(String, u32)| pipeline.describe(&lfw_frame(name, *n), Selection::Largest);
+                        |(name, n): &(String, u32)| pipeline.describe(&lfw_frame(name, *n), Selection::Centre);
                     part.iter().map(|p| describe(p).unwrap().embedding).collect::<Vec<_>>()
                 })
             })
@@ -80,7 +80,7 @@ fn sign_in_takes_fewer_strangers_for_someone_and_still_recognises_the_enrolled()
         );
         assert!(taken_1to1 >= 10, "{name}: the 1:1 rule takes many strangers among 200 people ({taken_1to1})");
         assert!(taken_bounded <= 1, "{name}: at FAR 1e-3, 200 strangers take at most one ({taken_bounded})");
-        assert!(recognised >= 20, "{name}: {recognised} of 50 enrolled people recognised");
+        assert!(recognised >= 35, "{name}: {recognised} of 50 enrolled people recognised");
         assert_eq!(misidentified.count(), 0, "{name}: nobody signed in as somebody else");
     }
 }
