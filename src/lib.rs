@@ -52,7 +52,7 @@ pub mod template;
 pub use align::{align, AlignedFace};
 pub use attempts::{Attempts, Lockout};
 pub use detect::{Detector, DetectorOptions, Face};
-pub use embed::{Embedder, Embedding};
+pub use embed::{Embedder, EmbedderModel, Embedding};
 pub use error::{Error, ErrorCode, Result};
 pub use far::{Acceptance, FarTable, IdentifyOptions};
 pub use frame::{Frame, PixelFormat};

@@ -1,10 +1,13 @@
 //! The decision rule: how a probe and a template become a decision ([`Rule`]: a cosine threshold
 //! or a trained head's probability), and the answers it gives ([`Verification`], [`Candidate`]).
 
-use crate::embed::Embedding;
+use crate::embed::{EmbedderModel, Embedding};
 use crate::error::{Error, Result};
 use crate::head::Head;
 use serde::Serialize;
+
+/// SFace's cosine threshold at FAR <= 1e-3 on LFW View 2 (see [`Threshold::SFACE`]).
+const SFACE_THRESHOLD: f32 = 0.3;
 
 /// A cosine-similarity decision threshold and where it came from.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -22,6 +25,21 @@ impl Threshold {
     /// `facegate eval-lfw --json --head cosine` (`far_1e-3_threshold`).
     pub const DEFAULT: Threshold =
         Threshold { cosine: 0.432, provenance: "LFW View 2, 6000 pairs, FAR <= 1e-3 (facegate eval-lfw)" };
+
+    /// SFace's default, chosen like [`Threshold::DEFAULT`] (LFW View 2, 6000 pairs, FAR <= 1e-3,
+    /// no flip): reproduce with `facegate eval-lfw --json --head cosine --model sface`.
+    pub const SFACE: Threshold = Threshold {
+        cosine: SFACE_THRESHOLD,
+        provenance: "SFace: LFW View 2, 6000 pairs, FAR <= 1e-3 (facegate eval-lfw)",
+    };
+
+    /// The default threshold of `model`'s cosine similarity.
+    pub fn of(model: EmbedderModel) -> Threshold {
+        match model {
+            EmbedderModel::MobileFaceNet => Threshold::DEFAULT,
+            EmbedderModel::SFace => Threshold::SFACE,
+        }
+    }
 
     /// A threshold of your own (for example from `eval-lfw` on your data).
     pub fn custom(cosine: f32) -> Result<Self> {
@@ -50,6 +68,20 @@ impl Rule {
     /// Cosine similarity at [`Threshold::DEFAULT`].
     pub fn cosine() -> Rule {
         Rule::Cosine(Threshold::DEFAULT)
+    }
+
+    /// The default rule of `model`, the one place that decides it: the bundled head for
+    /// MobileFaceNet (it is bound to that model), cosine similarity at [`Threshold::SFACE`] for SFace.
+    pub fn default_for(model: EmbedderModel) -> Result<Rule> {
+        match model {
+            EmbedderModel::MobileFaceNet => Rule::bundled(),
+            EmbedderModel::SFace => Ok(Rule::Cosine(Threshold::SFACE)),
+        }
+    }
+
+    /// Cosine similarity at `model`'s default threshold.
+    pub fn cosine_for(model: EmbedderModel) -> Rule {
+        Rule::Cosine(Threshold::of(model))
     }
 
     /// A head, deciding at its own operating point (a probability chosen for a stated FAR).

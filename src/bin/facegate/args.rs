@@ -5,7 +5,10 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use facegate::head::{Head, HeadKind, Mining, TripletOptions};
 use facegate::learn::TrainOptions;
-use facegate::{FileStore, Gallery, LandmarkSource, Pipeline, PipelineOptions, Rule, Selection};
+use facegate::{
+    Detector, Embedder, EmbedderModel, FileStore, Gallery, LandmarkSource, Landmarker, Pipeline, PipelineOptions, Rule,
+    Selection,
+};
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -16,17 +19,37 @@ pub enum Landmarks {
     Blazeface,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Model {
+    /// MobileFaceNet, 192-d (default, compiled in).
+    Mobilefacenet,
+    /// SFace, 128-d, read from `--sface-file`.
+    Sface,
+}
+
+/// Where `--model sface` reads its file by default: the checkout's `model/sface.onnx`.
+const SFACE_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/model/sface.onnx");
+
 #[derive(Args, Clone)]
 pub struct PipelineArgs {
+    /// Embedding model.
+    #[arg(long, value_enum, default_value = "mobilefacenet")]
+    model: Model,
+    /// The SFace ONNX file `--model sface` loads.
+    #[arg(long, env = "FACEGATE_SFACE", default_value = SFACE_FILE)]
+    sface_file: PathBuf,
     /// Use the largest face when a photo shows several (default: exactly one face required).
     #[arg(long)]
     largest: bool,
     /// Alignment landmarks.
     #[arg(long, value_enum, default_value = "facemesh")]
     landmarks: Landmarks,
-    /// Do not add the mirror image's embedding (faster, less accurate).
-    #[arg(long)]
+    /// Do not add the mirror image's embedding (faster; the default for SFace, which it does not help).
+    #[arg(long, conflicts_with = "flip")]
     no_flip: bool,
+    /// Add the mirror image's embedding (the default for MobileFaceNet).
+    #[arg(long)]
+    flip: bool,
     /// Smallest face width in pixels.
     #[arg(long, default_value_t = PipelineOptions::default().min_face)]
     min_face: u32,
@@ -39,8 +62,22 @@ impl PipelineArgs {
             Landmarks::Facemesh => LandmarkSource::FaceMesh,
             Landmarks::Blazeface => LandmarkSource::BlazeFace,
         };
-        let options = PipelineOptions { min_face: self.min_face, landmarks, flip: !self.no_flip };
-        Pipeline::with_options(options).context("loading the models")
+        let model = match self.model {
+            Model::Mobilefacenet => EmbedderModel::MobileFaceNet,
+            Model::Sface => EmbedderModel::SFace,
+        };
+        let flip = (self.flip || PipelineOptions::for_model(model).flip) && !self.no_flip;
+        let options = PipelineOptions { min_face: self.min_face, landmarks, flip };
+        match self.model {
+            Model::Mobilefacenet => Pipeline::with_options(options).context("loading the models"),
+            Model::Sface => {
+                let path = &self.sface_file;
+                let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+                let embedder = Embedder::with_model(EmbedderModel::SFace, &bytes).context("loading SFace")?;
+                let (detector, landmarker) = (Detector::new()?, Landmarker::new()?);
+                Ok(Pipeline::from_parts(detector, landmarker, embedder, options))
+            }
+        }
     }
 
     pub fn selection(&self) -> Selection {
@@ -75,9 +112,11 @@ impl GalleryArg {
 /// How same/different is decided (`--head`).
 #[derive(Clone, Debug, PartialEq)]
 pub enum HeadChoice {
-    /// The head shipped with facegate.
+    /// The model's default: the bundled head for MobileFaceNet, cosine for SFace.
+    Default,
+    /// The head shipped with facegate (MobileFaceNet only).
     Bundled,
-    /// No head: cosine similarity against the default threshold.
+    /// No head: cosine similarity against the model's default threshold.
     Cosine,
     /// A head file written by `train-head`.
     File(PathBuf),
@@ -88,6 +127,7 @@ impl std::str::FromStr for HeadChoice {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(match s {
+            "default" => HeadChoice::Default,
             "bundled" => HeadChoice::Bundled,
             "cosine" => HeadChoice::Cosine,
             path => HeadChoice::File(path.into()),
@@ -97,10 +137,11 @@ impl std::str::FromStr for HeadChoice {
 
 #[derive(Args, Clone)]
 pub struct HeadArg {
-    /// Decision rule: `bundled` (the head shipped with facegate: p(same) against its threshold),
-    /// `cosine` (cosine similarity against the default threshold), or a head file from
-    /// train-head (write `./cosine` for a file named like that).
-    #[arg(long = "head", value_name = "bundled|cosine|FILE", default_value = "bundled")]
+    /// Decision rule: `default` (the model's: `bundled` for MobileFaceNet, `cosine` for SFace),
+    /// `bundled` (the head shipped with facegate for MobileFaceNet: p(same) against its
+    /// threshold), `cosine` (cosine similarity against the model's default threshold), or a head
+    /// file from train-head (write `./cosine` for a file named like that).
+    #[arg(long = "head", value_name = "default|bundled|cosine|FILE", default_value = "default")]
     choice: HeadChoice,
 }
 
@@ -115,8 +156,9 @@ impl HeadChoice {
     /// The decision rule, checked against the pipeline's model.
     pub fn rule(&self, pipeline: &Pipeline) -> Result<Rule> {
         Ok(match self {
+            HeadChoice::Default => Rule::default_for(pipeline.model()).context("the default rule")?,
             HeadChoice::Bundled => Rule::bundled().context("the bundled head")?,
-            HeadChoice::Cosine => Rule::cosine(),
+            HeadChoice::Cosine => Rule::cosine_for(pipeline.model()),
             HeadChoice::File(path) => Rule::head(read_head(path, pipeline.model_sha256())?),
         })
     }
