@@ -5,7 +5,7 @@ NHWC f32 input `input` [1,112,112,3] (RGB, 0..255; the graph normalises), output
 Usage: convert_sface.py --src FILE --out FILE [--storage int8|fp16] [--images JPG ...]
 
 The source uses opset-21 block-quantised DequantizeLinear (int8, one f32 scale per block of 64 or 9
-weights) and lists 25 graph inputs nothing reads. The rewrite drops those inputs, removes the
+weights) and lists 29 graph inputs nothing reads. The rewrite drops those inputs, removes the
 inference no-op Dropout, puts a Transpose NHWC -> NCHW in front, and stores the weights as
   int8: the same int8 values and block scales, expanded by opset-13 ops (Cast, Reshape, Mul) that
         tract folds into f32 constants when it loads the model: exactly the source's weights;
