@@ -89,3 +89,33 @@ fn templates_of_one_model_are_refused_by_the_other() {
     assert_eq!(err.code(), ErrorCode::ModelMismatch);
     std::fs::remove_file(&path).unwrap();
 }
+
+#[test]
+fn the_cli_compares_with_sface_by_its_own_rule_and_refuses_the_bundled_head() {
+    let image = |name: &str, n: u32| lfw().join(name).join(format!("{name}_{n:04}.jpg")).display().to_string();
+    let (powell1, powell2, serena) = (image("Colin_Powell", 1), image("Colin_Powell", 2), image("Serena_Williams", 1));
+    let compare = |b: &str, extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_facegate"))
+            .args(["compare", &powell1, b, "--json", "--model", "sface"])
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, same, _) = compare(&powell2, &[]);
+    assert!(ok, "{same}");
+    let same: serde_json::Value = serde_json::from_str(&same).unwrap();
+    assert_eq!((same["same"].as_bool(), same["rule"].as_str()), (Some(true), Some("cosine")), "{same}");
+    assert_eq!(same["threshold"].as_f64().unwrap() as f32, Threshold::SFACE.cosine);
+    let native = embed(sface(), &LfwImage { name: "Colin_Powell".into(), number: 1 })
+        .cosine(&embed(sface(), &LfwImage { name: "Colin_Powell".into(), number: 2 }));
+    assert!((same["score"].as_f64().unwrap() as f32 - native).abs() < 1e-6, "{same} vs {native}");
+    let (ok, other, _) = compare(&serena, &[]);
+    assert!(ok && other.contains("\"same\":false"), "{other}");
+    let (ok, _, err) = compare(&powell2, &["--head", "bundled"]);
+    assert!(!ok && err.contains("MODEL_MISMATCH"), "{err}");
+}
