@@ -68,12 +68,12 @@ impl PipelineArgs {
         };
         let flip = (self.flip || PipelineOptions::for_model(model).flip) && !self.no_flip;
         let options = PipelineOptions { min_face: self.min_face, landmarks, flip };
-        match self.model {
-            Model::Mobilefacenet => Pipeline::with_options(options).context("loading the models"),
-            Model::Sface => {
+        match model {
+            EmbedderModel::MobileFaceNet => Pipeline::with_options(options).context("loading the models"),
+            EmbedderModel::SFace => {
                 let path = &self.sface_file;
                 let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-                let embedder = Embedder::with_model(EmbedderModel::SFace, &bytes).context("loading SFace")?;
+                let embedder = Embedder::with_model(model, &bytes).context("loading SFace")?;
                 let (detector, landmarker) = (Detector::new()?, Landmarker::new()?);
                 Ok(Pipeline::from_parts(detector, landmarker, embedder, options))
             }
@@ -157,7 +157,15 @@ impl HeadChoice {
     pub fn rule(&self, pipeline: &Pipeline) -> Result<Rule> {
         Ok(match self {
             HeadChoice::Default => Rule::default_for(pipeline.model()).context("the default rule")?,
-            HeadChoice::Bundled => Rule::bundled().context("the bundled head")?,
+            HeadChoice::Bundled => {
+                let head = Head::bundled().context("the bundled head")?;
+                if head.backbone_sha256() != pipeline.model_sha256() {
+                    let (expected, found) = (pipeline.model_sha256().into(), head.backbone_sha256().into());
+                    return Err(facegate::Error::ModelMismatch { expected, found })
+                        .context("the bundled head belongs to MobileFaceNet");
+                }
+                Rule::head(head)
+            }
             HeadChoice::Cosine => Rule::cosine_for(pipeline.model()),
             HeadChoice::File(path) => Rule::head(read_head(path, pipeline.model_sha256())?),
         })
