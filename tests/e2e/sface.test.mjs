@@ -69,10 +69,20 @@ test("the browser's scores of 20 LFW pairs match the native CLI's with both mode
           const [x, y] = [fv.embed(await lfw(a)), fv.embed(await lfw(b))];
           out[model].push(x.reduce((s, v, i) => s + v * y[i], 0));
         }
-        out[`${model}Dim`] = fv.embed(await lfw(list[0][0])).length;
+        const photo = await lfw(list[0][0]);
+        out[`${model}Dim`] = fv.embed(photo).length;
+        const times = [];
+        for (let i = 0; i < 5; i++) {
+          const t = performance.now();
+          fv.embed(photo);
+          times.push(performance.now() - t);
+        }
+        out[`${model}Ms`] = times.sort((a, b) => a - b)[2];
       }
       return out;
     }, picked.map((i) => chosen[i]));
+    console.log(`browser embed() of one LFW photo (detect, landmarks, embed), median of 5: ` +
+      `MobileFaceNet with flip ${browserScores.mobilefacenetMs.toFixed(1)} ms, SFace ${browserScores.sfaceMs.toFixed(1)} ms`);
     assert.equal(browserScores.mobilefacenetDim, 192);
     assert.equal(browserScores.sfaceDim, 128);
     for (const model of ["mobilefacenet", "sface"]) {
