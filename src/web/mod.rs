@@ -13,8 +13,7 @@ pub use camera::Camera;
 pub use store::IndexedDbStore;
 
 use crate::attempts::Lockout;
-use crate::detect::Detector;
-use crate::detect::Face;
+use crate::detect::{Detector, Face};
 use crate::embed::{Embedder, EmbedderModel, Embedding};
 use crate::error::Error;
 use crate::gallery::{Gallery, ImportMode, Limits};

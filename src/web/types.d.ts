@@ -9,7 +9,8 @@ export interface CreateOptions {
   /**
    * The embedding model: "mobilefacenet" (default, compiled into the wasm, 192-d) or "sface"
    * (OpenCV Zoo SFace, 128-d, more accurate, about 6x slower; fetched from `sface.onnx` beside
-   * the package's JS, 10.7 MB, unless `modelBytes` is given). Enrollments are bound to the model.
+   * the package's JS, 10.7 MB, unless `modelBytes` is given; `MODEL` when that fails). Enrollments
+   * are bound to the model: another model's are refused with `MODEL_MISMATCH`.
    */
   model?: "mobilefacenet" | "sface";
   /** The bytes of the `model`'s ONNX file (for example `sface.onnx` served from your own URL). */
