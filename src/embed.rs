@@ -196,6 +196,18 @@ mod tests {
     }
 
     #[test]
+    fn models_are_named_as_the_options_spell_them() {
+        for (model, name, dim) in
+            [(EmbedderModel::MobileFaceNet, "mobilefacenet", 192), (EmbedderModel::SFace, "sface", 128)]
+        {
+            assert_eq!((model.name(), model.dim()), (name, dim));
+            assert_eq!(serde_json::to_string(&model).unwrap(), format!("\"{name}\""));
+            assert_eq!(serde_json::from_str::<EmbedderModel>(&format!("\"{name}\"")).unwrap(), model);
+        }
+        assert!(serde_json::from_str::<EmbedderModel>("\"SFace\"").is_err());
+    }
+
+    #[test]
     fn mean_is_the_normalised_sum() {
         let a = Embedding::new(vec![1.0, 0.0]).unwrap();
         let b = Embedding::new(vec![0.0, 1.0]).unwrap();
