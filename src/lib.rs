@@ -2,8 +2,9 @@
 //!
 //! Pixels walk one way: [`Frame`] → [`Detector`] (BlazeFace boxes and keypoints) →
 //! [`Landmarker`] (FaceMesh points) → [`align()`] (similarity transform to the ArcFace 112x112
-//! template) → [`Embedder`] (MobileFaceNet, unit-length [`Embedding`]) → [`Gallery`] (verify,
-//! identify). [`Pipeline`] ties the steps together; every model is compiled into the library.
+//! template) → [`Embedder`] (MobileFaceNet, or SFace from bytes: [`EmbedderModel`]; unit-length
+//! [`Embedding`]) → [`Gallery`] (verify, identify). [`Pipeline`] ties the steps together; every
+//! model but SFace is compiled into the library.
 //!
 //! The decision half: a [`Gallery`] keeps [`Enrollment`]s in a [`Store`] (memory, a gallery
 //! file, or IndexedDB in the browser) and answers both questions by one [`Rule`] — by default
@@ -52,7 +53,7 @@ pub mod template;
 pub use align::{align, AlignedFace};
 pub use attempts::{Attempts, Lockout};
 pub use detect::{Detector, DetectorOptions, Face};
-pub use embed::{Embedder, Embedding};
+pub use embed::{Embedder, EmbedderModel, Embedding};
 pub use error::{Error, ErrorCode, Result};
 pub use far::{Acceptance, FarTable, IdentifyOptions};
 pub use frame::{Frame, PixelFormat};

@@ -3,7 +3,7 @@
 
 use crate::align::{align, AlignedFace};
 use crate::detect::{Detector, Face};
-use crate::embed::{Embedder, Embedding};
+use crate::embed::{Embedder, EmbedderModel, Embedding};
 use crate::error::{Error, Result};
 use crate::frame::Frame;
 use crate::geometry::Point;
@@ -44,6 +44,13 @@ pub struct PipelineOptions {
 impl Default for PipelineOptions {
     fn default() -> Self {
         PipelineOptions { min_face: 40, landmarks: LandmarkSource::FaceMesh, flip: true }
+    }
+}
+
+impl PipelineOptions {
+    /// The defaults for `model`: flip where it helps (MobileFaceNet; on LFW it adds nothing to SFace).
+    pub fn for_model(model: EmbedderModel) -> Self {
+        PipelineOptions { flip: model == EmbedderModel::MobileFaceNet, ..Self::default() }
     }
 }
 
@@ -89,6 +96,11 @@ impl Pipeline {
     /// The settings in use.
     pub fn options(&self) -> PipelineOptions {
         self.options
+    }
+
+    /// Which embedding network the pipeline runs.
+    pub fn model(&self) -> EmbedderModel {
+        self.embedder.kind()
     }
 
     /// SHA-256 of the embedding model (what templates are bound to).

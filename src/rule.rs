@@ -1,7 +1,7 @@
 //! The decision rule: how a probe and a template become a decision ([`Rule`]: a cosine threshold
 //! or a trained head's probability), and the answers it gives ([`Verification`], [`Candidate`]).
 
-use crate::embed::Embedding;
+use crate::embed::{EmbedderModel, Embedding};
 use crate::error::{Error, Result};
 use crate::head::Head;
 use serde::Serialize;
@@ -22,6 +22,21 @@ impl Threshold {
     /// `facegate eval-lfw --json --head cosine` (`far_1e-3_threshold`).
     pub const DEFAULT: Threshold =
         Threshold { cosine: 0.432, provenance: "LFW View 2, 6000 pairs, FAR <= 1e-3 (facegate eval-lfw)" };
+
+    /// SFace's default, chosen like [`Threshold::DEFAULT`] (LFW View 2, all 6000 pairs, largest
+    /// face, FaceMesh alignment, no flip) so that the false accept rate is at most 1e-3 (3 of
+    /// 3000 impostor pairs score above 0.3484); it accepts 98.4 % of genuine pairs. Reproduce with
+    /// `facegate eval-lfw --json --head cosine --model sface` (`far_1e-3_threshold`).
+    pub const SFACE: Threshold =
+        Threshold { cosine: 0.349, provenance: "SFace: LFW View 2, 6000 pairs, FAR <= 1e-3 (facegate eval-lfw)" };
+
+    /// The default threshold of `model`'s cosine similarity.
+    pub fn of(model: EmbedderModel) -> Threshold {
+        match model {
+            EmbedderModel::MobileFaceNet => Threshold::DEFAULT,
+            EmbedderModel::SFace => Threshold::SFACE,
+        }
+    }
 
     /// A threshold of your own (for example from `eval-lfw` on your data).
     pub fn custom(cosine: f32) -> Result<Self> {
@@ -50,6 +65,20 @@ impl Rule {
     /// Cosine similarity at [`Threshold::DEFAULT`].
     pub fn cosine() -> Rule {
         Rule::Cosine(Threshold::DEFAULT)
+    }
+
+    /// The default rule of `model`, the one place that decides it: the bundled head for
+    /// MobileFaceNet (it is bound to that model), cosine similarity at [`Threshold::SFACE`] for SFace.
+    pub fn default_for(model: EmbedderModel) -> Result<Rule> {
+        match model {
+            EmbedderModel::MobileFaceNet => Rule::bundled(),
+            EmbedderModel::SFace => Ok(Rule::Cosine(Threshold::SFACE)),
+        }
+    }
+
+    /// Cosine similarity at `model`'s default threshold.
+    pub fn cosine_for(model: EmbedderModel) -> Rule {
+        Rule::Cosine(Threshold::of(model))
     }
 
     /// A head, deciding at its own operating point (a probability chosen for a stated FAR).

@@ -1,7 +1,8 @@
 // Builds the npm package into pkg/: wasm release build (simd128, from .cargo/config.toml),
-// wasm-bindgen --target web, then wasm-opt -O3. Prints the size of each stage.
+// wasm-bindgen --target web, then wasm-opt -O3. Prints the size of each stage. Copies
+// model/sface.onnx to pkg/sface.onnx: `create({ model: "sface" })` fetches it, nothing else does.
 import { execFileSync } from "node:child_process";
-import { statSync, readFileSync, existsSync } from "node:fs";
+import { statSync, readFileSync, existsSync, copyFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 
 const run = (cmd, args) => {
@@ -33,3 +34,5 @@ run(wasmOpt, [
   "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", wasm, "-o", wasm,
 ]);
 console.log(`after wasm-opt -O3: ${size(wasm)}`);
+copyFileSync("model/sface.onnx", "pkg/sface.onnx");
+console.log(`pkg/sface.onnx (fetched only for model "sface"): ${size("pkg/sface.onnx")}`);

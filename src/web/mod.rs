@@ -13,12 +13,13 @@ pub use camera::Camera;
 pub use store::IndexedDbStore;
 
 use crate::attempts::Lockout;
-use crate::detect::Face;
-use crate::embed::Embedding;
+use crate::detect::{Detector, Face};
+use crate::embed::{Embedder, EmbedderModel, Embedding};
 use crate::error::Error;
 use crate::gallery::{Gallery, ImportMode, Limits};
 use crate::geometry::Rect;
 use crate::head::Head;
+use crate::landmarks::Landmarker;
 use crate::pipeline::{Pipeline, PipelineOptions, Selection};
 use crate::rule::{Candidate, Rule, Verification};
 use crate::store::{Damaged, MemoryStore};
@@ -40,6 +41,9 @@ struct CreateOptions {
     db_name: Option<String>,
     #[serde(with = "serde_wasm_bindgen::preserve")]
     head: JsValue,
+    model: Option<EmbedderModel>,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    model_bytes: JsValue,
     threshold: Option<f32>,
     max_shots: Option<usize>,
     max_ids: Option<usize>,
@@ -220,12 +224,61 @@ fn bounded(bytes: &js_sys::Uint8Array, max: u32, what: &str) -> Result<Vec<u8>, 
     }
 }
 
-/// The rule named by the `head` option (and `threshold`).
-fn rule(head: &JsValue, threshold: Option<f32>, model_sha256: &str) -> Result<Rule, JsValue> {
-    let rule = if head.is_undefined() || head.as_string().as_deref() == Some("bundled") {
+/// Largest embedding model accepted from JavaScript (SFace is 10.7 MB).
+const MAX_MODEL_BYTES: u32 = 64 << 20;
+
+#[wasm_bindgen(inline_js = "export function sface_url() { return new URL('../../sface.onnx', import.meta.url).href; }")]
+extern "C" {
+    /// `pkg/sface.onnx` beside the package's JS (this snippet is `pkg/snippets/<crate>/inline0.js`).
+    fn sface_url() -> String;
+}
+
+/// The bytes at `url`, through the global `fetch` (window or worker); `MODEL` when it fails.
+async fn fetch_bytes(url: &str) -> Result<Vec<u8>, Error> {
+    use wasm_bindgen_futures::JsFuture;
+    let failed = |e: JsValue| Error::model("sface", format!("fetching {url}: {}", error::describe(&e)));
+    let get = |target: &JsValue, key: &str| js_sys::Reflect::get(target, &key.into()).map_err(failed);
+    let call = |target: &JsValue, key: &str, arg: Option<&JsValue>| -> Result<js_sys::Promise, Error> {
+        let f: js_sys::Function = get(target, key)?.dyn_into().map_err(failed)?;
+        let out = match arg {
+            Some(arg) => f.call1(target, arg),
+            None => f.call0(target),
+        };
+        out.map_err(failed)?.dyn_into().map_err(failed)
+    };
+    let response = JsFuture::from(call(&js_sys::global(), "fetch", Some(&url.into()))?).await.map_err(failed)?;
+    if get(&response, "ok")?.as_bool() != Some(true) {
+        let status = get(&response, "status")?.as_f64().unwrap_or(0.0);
+        return Err(Error::model("sface", format!("fetching {url}: HTTP {status}")));
+    }
+    let body = JsFuture::from(call(&response, "arrayBuffer", None)?).await.map_err(failed)?;
+    Ok(js_sys::Uint8Array::new(&body).to_vec())
+}
+
+/// The embedder named by the `model` and `modelBytes` options: MobileFaceNet compiled in, or the
+/// model from bytes; SFace without bytes is fetched from `sface.onnx` beside the package's JS.
+async fn embedder(model: Option<EmbedderModel>, bytes: &JsValue) -> Result<Embedder, JsValue> {
+    let model = model.unwrap_or(EmbedderModel::MobileFaceNet);
+    if let Some(bytes) = bytes.dyn_ref::<js_sys::Uint8Array>() {
+        return Ok(Embedder::with_model(model, &bounded(bytes, MAX_MODEL_BYTES, "a model file")?)?);
+    }
+    if !bytes.is_undefined() {
+        return Err(Error::InvalidArgument("options: modelBytes must be a Uint8Array".into()).into());
+    }
+    Ok(match model {
+        EmbedderModel::MobileFaceNet => Embedder::new()?,
+        EmbedderModel::SFace => Embedder::with_model(model, &fetch_bytes(&sface_url()).await?)?,
+    })
+}
+
+/// The rule named by the `head` option (and `threshold`); without one, the model's default.
+fn rule(head: &JsValue, threshold: Option<f32>, model: EmbedderModel, model_sha256: &str) -> Result<Rule, JsValue> {
+    let rule = if head.is_undefined() {
+        Rule::default_for(model)?
+    } else if head.as_string().as_deref() == Some("bundled") {
         Rule::bundled()?
     } else if head.as_string().as_deref() == Some("cosine") {
-        Rule::cosine()
+        Rule::cosine_for(model)
     } else if let Some(bytes) = head.dyn_ref::<js_sys::Uint8Array>() {
         let text = String::from_utf8(bounded(bytes, MAX_HEAD_BYTES, "a head file")?)
             .map_err(|_| Error::InvalidTemplate("head file: not UTF-8 JSON".into()))?;
@@ -264,19 +317,21 @@ impl Inner {
 
 #[wasm_bindgen]
 impl FaceVerifier {
-    /// Loads the bundled models and opens (or creates) the store.
+    /// Loads the models (the embedder named by `model`/`modelBytes`) and opens (or creates) the store.
     pub async fn create(
         #[wasm_bindgen(unchecked_optional_param_type = "CreateOptions")] options: Option<js_sys::Object>,
     ) -> Result<FaceVerifier, JsValue> {
         console_error_panic_hook::set_once();
         let opts: CreateOptions = self::options(options)?;
-        let defaults = PipelineOptions::default();
-        let pipeline = Pipeline::with_options(PipelineOptions {
+        let embedder = embedder(opts.model, &opts.model_bytes).await?;
+        let defaults = PipelineOptions::for_model(embedder.kind());
+        let options = PipelineOptions {
             min_face: opts.min_face.unwrap_or(defaults.min_face),
             flip: opts.flip.unwrap_or(defaults.flip),
             ..defaults
-        })?;
-        let rule = rule(&opts.head, opts.threshold, pipeline.model_sha256())?;
+        };
+        let pipeline = Pipeline::from_parts(Detector::new()?, Landmarker::new()?, embedder, options);
+        let rule = rule(&opts.head, opts.threshold, pipeline.model(), pipeline.model_sha256())?;
         let defaults = Lockout::default();
         let lockout = Lockout {
             max_failures: opts.max_failures.unwrap_or(defaults.max_failures),

@@ -7,9 +7,19 @@ export interface CreateOptions {
   /** IndexedDB database name (default "facegate"); only with storage "indexeddb". */
   dbName?: string;
   /**
-   * The decision rule for verify and identify: "bundled" (default: the bundled logistic head on
-   * χ² features, calibrated probability), "cosine" (cosine similarity), or the bytes of a head
-   * file trained with `facegate train-head`.
+   * The embedding model: "mobilefacenet" (default, compiled into the wasm, 192-d) or "sface"
+   * (OpenCV Zoo SFace, 128-d, more accurate, about 6x slower; fetched from `sface.onnx` beside
+   * the package's JS, 10.7 MB, unless `modelBytes` is given; `MODEL` when that fails). Enrollments
+   * are bound to the model: another model's are refused with `MODEL_MISMATCH`.
+   */
+  model?: "mobilefacenet" | "sface";
+  /** The bytes of the `model`'s ONNX file (for example `sface.onnx` served from your own URL). */
+  modelBytes?: Uint8Array;
+  /**
+   * The decision rule for verify and identify. Default: the model's own, i.e. the bundled
+   * logistic head on χ² features (calibrated probability) for MobileFaceNet, cosine similarity
+   * at SFace's threshold for SFace. "bundled" (the head, MobileFaceNet only), "cosine" (cosine
+   * similarity at the model's threshold), or the bytes of a head file trained with `facegate train-head`.
    */
   head?: "bundled" | "cosine" | Uint8Array;
   /** The rule's threshold: a probability (0..1) with a head, a cosine similarity (-1..1) with "cosine". */
@@ -24,7 +34,7 @@ export interface CreateOptions {
   lockMs?: number;
   /** Smallest face width in pixels (default 40). */
   minFace?: number;
-  /** Add the mirror image's embedding (default true). */
+  /** Add the mirror image's embedding (default true with MobileFaceNet, false with SFace, which it does not help). */
   flip?: boolean;
 }
 /** Anything a frame can be read from. */

@@ -26,6 +26,9 @@ export async function usage(video: HTMLVideoElement, bytes: Uint8Array, head: Ui
   const started = await Camera.start(video);
   started.stop();
   const custom = await FaceVerifier.create({ head });
+  const sface = await FaceVerifier.create({ model: "sface", storage: "memory" });
+  const sfaceFromBytes = await FaceVerifier.create({ model: "sface", modelBytes: bytes, flip: false });
+  const ownModel = await FaceVerifier.create({ modelBytes: bytes });
   const cam: Camera = await Camera.start(video, { facingMode: "user", width: 640, height: 480 });
 
   const enrolled: EnrollResult = await fv.enroll("alice", cam.frame());
@@ -57,5 +60,6 @@ export async function usage(video: HTMLVideoElement, bytes: Uint8Array, head: Ui
     const wait: number | undefined = (e as FacegateError).retryAfterMs;
     console.log(code === "UNKNOWN_ID", enrolled.shots, p, rule, who[0]?.probability, listed.length, removed, wait);
   }
+  console.log(sface.modelSha256, sfaceFromBytes.rule.threshold, ownModel.embed(bytes).length);
   console.log(shots, damaged, persisted, signedIn[0]?.id, ranked.length, everyone.length, imported, info.provenance, threshold, sha, embedding.length, faces[0]?.box.width);
 }

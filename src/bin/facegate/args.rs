@@ -5,7 +5,10 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use facegate::head::{Head, HeadKind, Mining, TripletOptions};
 use facegate::learn::TrainOptions;
-use facegate::{FileStore, Gallery, LandmarkSource, Pipeline, PipelineOptions, Rule, Selection};
+use facegate::{
+    Detector, Embedder, EmbedderModel, FileStore, Gallery, LandmarkSource, Landmarker, Pipeline, PipelineOptions, Rule,
+    Selection,
+};
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -27,8 +30,25 @@ pub enum Select {
     Centre,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Model {
+    /// MobileFaceNet, 192-d (default, compiled in).
+    Mobilefacenet,
+    /// SFace, 128-d, read from `--sface-file`.
+    Sface,
+}
+
+/// Where `--model sface` reads its file by default: the checkout's `model/sface.onnx`.
+const SFACE_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/model/sface.onnx");
+
 #[derive(Args, Clone)]
 pub struct PipelineArgs {
+    /// Embedding model.
+    #[arg(long, value_enum, default_value = "mobilefacenet")]
+    model: Model,
+    /// The SFace ONNX file `--model sface` loads.
+    #[arg(long, env = "FACEGATE_SFACE", default_value = SFACE_FILE)]
+    sface_file: PathBuf,
     /// Which face to use when a photo shows several (default: `single` for compare, enroll and
     /// identify; `centre` for the LFW evaluations).
     #[arg(long, value_enum)]
@@ -36,9 +56,12 @@ pub struct PipelineArgs {
     /// Alignment landmarks.
     #[arg(long, value_enum, default_value = "facemesh")]
     landmarks: Landmarks,
-    /// Do not add the mirror image's embedding (faster, less accurate).
-    #[arg(long)]
+    /// Do not add the mirror image's embedding (faster; the default for SFace, which it does not help).
+    #[arg(long, conflicts_with = "flip")]
     no_flip: bool,
+    /// Add the mirror image's embedding (the default for MobileFaceNet).
+    #[arg(long)]
+    flip: bool,
     /// Smallest face width in pixels.
     #[arg(long, default_value_t = PipelineOptions::default().min_face)]
     min_face: u32,
@@ -51,8 +74,22 @@ impl PipelineArgs {
             Landmarks::Facemesh => LandmarkSource::FaceMesh,
             Landmarks::Blazeface => LandmarkSource::BlazeFace,
         };
-        let options = PipelineOptions { min_face: self.min_face, landmarks, flip: !self.no_flip };
-        Pipeline::with_options(options).context("loading the models")
+        let model = match self.model {
+            Model::Mobilefacenet => EmbedderModel::MobileFaceNet,
+            Model::Sface => EmbedderModel::SFace,
+        };
+        let flip = (self.flip || PipelineOptions::for_model(model).flip) && !self.no_flip;
+        let options = PipelineOptions { min_face: self.min_face, landmarks, flip };
+        match model {
+            EmbedderModel::MobileFaceNet => Pipeline::with_options(options).context("loading the models"),
+            EmbedderModel::SFace => {
+                let path = &self.sface_file;
+                let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+                let embedder = Embedder::with_model(model, &bytes).context("loading SFace")?;
+                let (detector, landmarker) = (Detector::new()?, Landmarker::new()?);
+                Ok(Pipeline::from_parts(detector, landmarker, embedder, options))
+            }
+        }
     }
 
     /// The `--select` choice, or `default` when not given.
@@ -89,9 +126,11 @@ impl GalleryArg {
 /// How same/different is decided (`--head`).
 #[derive(Clone, Debug, PartialEq)]
 pub enum HeadChoice {
-    /// The head shipped with facegate.
+    /// The model's default: the bundled head for MobileFaceNet, cosine for SFace.
+    Default,
+    /// The head shipped with facegate (MobileFaceNet only).
     Bundled,
-    /// No head: cosine similarity against the default threshold.
+    /// No head: cosine similarity against the model's default threshold.
     Cosine,
     /// A head file written by `train-head`.
     File(PathBuf),
@@ -102,6 +141,7 @@ impl std::str::FromStr for HeadChoice {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(match s {
+            "default" => HeadChoice::Default,
             "bundled" => HeadChoice::Bundled,
             "cosine" => HeadChoice::Cosine,
             path => HeadChoice::File(path.into()),
@@ -111,10 +151,11 @@ impl std::str::FromStr for HeadChoice {
 
 #[derive(Args, Clone)]
 pub struct HeadArg {
-    /// Decision rule: `bundled` (the head shipped with facegate: p(same) against its threshold),
-    /// `cosine` (cosine similarity against the default threshold), or a head file from
-    /// train-head (write `./cosine` for a file named like that).
-    #[arg(long = "head", value_name = "bundled|cosine|FILE", default_value = "bundled")]
+    /// Decision rule: `default` (the model's: `bundled` for MobileFaceNet, `cosine` for SFace),
+    /// `bundled` (the head shipped with facegate for MobileFaceNet: p(same) against its
+    /// threshold), `cosine` (cosine similarity against the model's default threshold), or a head
+    /// file from train-head (write `./cosine` for a file named like that).
+    #[arg(long = "head", value_name = "default|bundled|cosine|FILE", default_value = "default")]
     choice: HeadChoice,
 }
 
@@ -129,8 +170,17 @@ impl HeadChoice {
     /// The decision rule, checked against the pipeline's model.
     pub fn rule(&self, pipeline: &Pipeline) -> Result<Rule> {
         Ok(match self {
-            HeadChoice::Bundled => Rule::bundled().context("the bundled head")?,
-            HeadChoice::Cosine => Rule::cosine(),
+            HeadChoice::Default => Rule::default_for(pipeline.model()).context("the default rule")?,
+            HeadChoice::Bundled => {
+                let head = Head::bundled().context("the bundled head")?;
+                if head.backbone_sha256() != pipeline.model_sha256() {
+                    let (expected, found) = (pipeline.model_sha256().into(), head.backbone_sha256().into());
+                    return Err(facegate::Error::ModelMismatch { expected, found })
+                        .context("the bundled head belongs to MobileFaceNet");
+                }
+                Rule::head(head)
+            }
+            HeadChoice::Cosine => Rule::cosine_for(pipeline.model()),
             HeadChoice::File(path) => Rule::head(read_head(path, pipeline.model_sha256())?),
         })
     }
