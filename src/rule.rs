@@ -18,17 +18,18 @@ pub struct Threshold {
 impl Threshold {
     /// The default: chosen on LFW View 2 (all 6000 pairs, bundled pipeline with FaceMesh
     /// alignment and flip) so that the false accept rate is at most 1e-3 (3 of 3000 impostor
-    /// pairs score above 0.4318); it accepts 97.7 % of genuine pairs. Reproduce with
+    /// pairs score above 0.4318, with the largest face as with the centred one); it accepts
+    /// 98.5 % of genuine pairs (centre face). Reproduce with
     /// `facegate eval-lfw --json --head cosine` (`far_1e-3_threshold`).
     pub const DEFAULT: Threshold =
         Threshold { cosine: 0.432, provenance: "LFW View 2, 6000 pairs, FAR <= 1e-3 (facegate eval-lfw)" };
 
-    /// SFace's default, chosen like [`Threshold::DEFAULT`] (LFW View 2, all 6000 pairs, largest
+    /// SFace's default, chosen like [`Threshold::DEFAULT`] (LFW View 2, all 6000 pairs, centre
     /// face, FaceMesh alignment, no flip) so that the false accept rate is at most 1e-3 (3 of
-    /// 3000 impostor pairs score above 0.3484); it accepts 98.4 % of genuine pairs. Reproduce with
+    /// 3000 impostor pairs score above 0.3453); it accepts 99.2 % of genuine pairs. Reproduce with
     /// `facegate eval-lfw --json --head cosine --model sface` (`far_1e-3_threshold`).
     pub const SFACE: Threshold =
-        Threshold { cosine: 0.349, provenance: "SFace: LFW View 2, 6000 pairs, FAR <= 1e-3 (facegate eval-lfw)" };
+        Threshold { cosine: 0.346, provenance: "SFace: LFW View 2, 6000 pairs, FAR <= 1e-3 (facegate eval-lfw)" };
 
     /// The default threshold of `model`'s cosine similarity.
     pub fn of(model: EmbedderModel) -> Threshold {
