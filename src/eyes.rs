@@ -74,7 +74,8 @@ impl Eyes {
     }
 
     /// How open each eye of `mesh`'s face is in `frame`, image-left eye first: the lid gap over
-    /// the eye's width (about 0.3 open, under 0.1 closed).
+    /// the eye's width (open eyes of rendered LFW faces: 0.10-0.37, median 0.26; closed ones
+    /// about a third of their open value).
     pub fn opening(&self, frame: &Frame, mesh: &Mesh) -> Result<[f32; 2]> {
         if mesh.points.len() != 468 {
             return Err(Error::InvalidArgument(format!("a FaceMesh mesh has 468 points, not {}", mesh.points.len())));
