@@ -5,7 +5,7 @@ Usage: convert.py --human-models DIR --expo DIR --out DIR [--work DIR] [--only N
   DIR for --human-models / --expo is the extracted npm package root (the folder holding package.json).
 
 Steps per model:
-  tfjs (blazeface-front, facemesh): tf2onnx --tfjs (with the _FusedConv2D TArgs fix), then graph
+  tfjs (blazeface-front, facemesh, iris): tf2onnx --tfjs (with the _FusedConv2D TArgs fix), then graph
       patches (fixed batch 1, named outputs), fp16 weight storage, and a fidelity check against
       TensorFlow running the original tfjs graph.
   tflite (mobilefacenet): tf2onnx --tflite, batch-2 -> batch-1 patch for MobileFaceNet,
@@ -472,10 +472,42 @@ def convert_mobilefacenet(src, out_dir, work, images, report):
     return m_out
 
 
+def convert_iris(src, out_dir, work, images, report):
+    """MediaPipe Iris: a 64x64 eye crop (RGB 0..1) -> 71 eye-contour points + 5 iris points, x, y, z
+    in crop pixels, flattened into one [1, 228] output."""
+    name = "iris"
+    mj = os.path.join(src, "models", "iris.json")
+    m = tfjs_to_onnx(mj, os.path.join(work, name + ".raw.onnx"))
+    g = m.graph
+    print(f"[{name}] raw inputs {[i.name for i in g.input]} outputs {[o.name for o in g.output]}")
+    rename_tensor(g, g.input[0].name, "input")
+    rename_tensor(g, g.output[0].name, "landmarks")
+    set_dim(g.input[0], 0, 1)
+    set_dim(g.output[0], 0, 1)
+    m = finalize(m)
+
+    ref = TfjsReference(mj)
+    # one eye of each LFW image (LFW's 250x250 crops put the eyes near (100, 115) and (150, 115))
+    imgs = test_images(64, images, box=(75, 90, 125, 140)) + test_images(64, images, box=(125, 90, 175, 140))[:-3]
+    xs = [(im / 255.0)[None].astype(np.float32) for im in imgs]
+    s = session(m)
+    d = 0.0
+    for x in xs:
+        (r,) = ref.run(["Identity"], x)
+        d = max(d, float(np.abs(ort_run(s, x)["landmarks"] - r.reshape(1, -1)).max()))
+    report[name] = {"onnx_fp32_vs_tf_max_abs_diff": d}
+    print(f"[{name}] fp32 onnx vs TF(tfjs graph) max abs diff {d:.3g}")
+    m16 = finalize(to_fp16_storage(onnx.load_from_string(m.SerializeToString())))
+    # tfjs weights are float32 here: fp16 storage moves the points; outputs are 64x64-crop pixels,
+    # so allow 0.05 px (under 0.1 % of the crop)
+    return decide_fp16(name, m, m16, xs, 0.05, report)
+
+
 MODELS = {
     "blazeface-front": ("human", convert_blazeface),
     "facemesh": ("human", convert_facemesh),
     "mobilefacenet": ("expo", convert_mobilefacenet),
+    "iris": ("human", convert_iris),
 }
 
 

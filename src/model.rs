@@ -11,6 +11,8 @@ pub mod bundled {
     pub static BLAZEFACE_FRONT: &[u8] = include_bytes!("../model/blazeface-front.onnx");
     /// MediaPipe FaceMesh, 192x192: 468 landmarks.
     pub static FACEMESH: &[u8] = include_bytes!("../model/facemesh.onnx");
+    /// MediaPipe Iris, 64x64 eye crop: 71 eye-contour points and 5 iris points.
+    pub static IRIS: &[u8] = include_bytes!("../model/iris.onnx");
     /// MobileFaceNet (sirius-ai weights), 112x112 → 192-d embedding.
     pub static MOBILEFACENET: &[u8] = include_bytes!("../model/mobilefacenet.onnx");
 
@@ -88,6 +90,7 @@ mod tests {
             ("blazeface-front.onnx", bundled::BLAZEFACE_FRONT),
             ("facemesh.onnx", bundled::FACEMESH),
             ("mobilefacenet.onnx", bundled::MOBILEFACENET),
+            ("iris.onnx", bundled::IRIS),
         ] {
             let line = sums.lines().find(|l| l.ends_with(file)).unwrap_or_else(|| panic!("{file} not in SHA256SUMS"));
             assert!(line.starts_with(&sha256_hex(bytes)), "{file}: digest differs from SHA256SUMS");

@@ -5,9 +5,11 @@ use crate::align::{align, AlignedFace};
 use crate::detect::{Detector, Face};
 use crate::embed::{Embedder, EmbedderModel, Embedding};
 use crate::error::{Error, Result};
+use crate::eyes::Eyes;
 use crate::frame::Frame;
 use crate::geometry::Point;
 use crate::landmarks::{FivePoints, LandmarkSource, Landmarker, Mesh};
+use std::sync::{Arc, OnceLock};
 
 /// Detections scoring at least this are faces; between the detector's `min_score` (0.6) and
 /// this, FaceMesh must confirm them. Measured: Chromium's synthetic fake-camera pattern scored
@@ -70,6 +72,8 @@ pub struct Pipeline {
     landmarker: Landmarker,
     embedder: Embedder,
     options: PipelineOptions,
+    /// The iris model, loaded on the first liveness frame (verification never needs it).
+    eyes: Arc<OnceLock<Eyes>>,
 }
 
 impl Pipeline {
@@ -80,7 +84,7 @@ impl Pipeline {
 
     /// The bundled models with `options`.
     pub fn with_options(options: PipelineOptions) -> Result<Self> {
-        Ok(Pipeline { detector: Detector::new()?, landmarker: Landmarker::new()?, embedder: Embedder::new()?, options })
+        Ok(Self::from_parts(Detector::new()?, Landmarker::new()?, Embedder::new()?, options))
     }
 
     /// Builds a pipeline from separately loaded models.
@@ -90,7 +94,7 @@ impl Pipeline {
         embedder: Embedder,
         options: PipelineOptions,
     ) -> Self {
-        Pipeline { detector, landmarker, embedder, options }
+        Pipeline { detector, landmarker, embedder, options, eyes: Arc::default() }
     }
 
     /// The settings in use.
@@ -154,6 +158,19 @@ impl Pipeline {
     /// FaceMesh's 468 points with depth for `face` (what the liveness check reads).
     pub fn mesh(&self, frame: &Frame, face: &Face) -> Result<Mesh> {
         self.landmarker.mesh3d(frame, face)
+    }
+
+    /// How open each eye of the face of `mesh` is (see [`Eyes::opening`]); the bundled iris model
+    /// is loaded on the first call.
+    pub fn eyes(&self, frame: &Frame, mesh: &Mesh) -> Result<[f32; 2]> {
+        let eyes = match self.eyes.get() {
+            Some(eyes) => eyes,
+            None => {
+                let loaded = Eyes::new()?;
+                self.eyes.get_or_init(|| loaded)
+            }
+        };
+        eyes.opening(frame, mesh)
     }
 
     /// The 112x112 aligned crop of `face`.

@@ -60,7 +60,7 @@ echo "wasm build: $(tr ' ' '\n' < target/wasm32-unknown-unknown/release/facegate
 node -e '
 const fs = require("fs");
 const wasm = fs.readFileSync("pkg/facegate_bg.wasm");
-for (const f of ["blazeface-front", "facemesh", "mobilefacenet"]) {
+for (const f of ["blazeface-front", "facemesh", "mobilefacenet", "iris"]) {
   const model = fs.readFileSync(`model/${f}.onnx`);
   const probe = model.subarray(model.length >> 1, (model.length >> 1) + 64); // weights, not names
   let n = 0;

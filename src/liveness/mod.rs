@@ -1,5 +1,5 @@
-//! Liveness: a random challenge of head movements and a blink, read from FaceMesh's 3-D points,
-//! that a flat picture cannot pass.
+//! Liveness: a random challenge of head movements and a blink, read from FaceMesh's 3-D points
+//! and the iris model's eyelids, that a flat picture cannot pass.
 
 use serde::{Deserialize, Serialize};
 
@@ -42,7 +42,7 @@ mod planar;
 mod pose;
 mod session;
 
-pub use check::{Check, Done, Failure, Observation, Outcome, Progress, Prompt, Report, Seen};
+pub use check::{Check, Done, Failure, Observation, Outcome, Progress, Prompt, Report, Seen, BLINK_RATIO};
 pub use planar::Landmarks;
 pub use pose::Pose;
 pub use session::Session;

@@ -157,7 +157,7 @@ mod tests {
     use crate::liveness::synthetic::head;
 
     fn landmarks(yaw: f32) -> Landmarks {
-        Landmarks::of(&head(yaw, 0.0, 1.0, (0.0, 0.0))).unwrap()
+        Landmarks::of(&head(yaw, 0.0, (0.0, 0.0))).unwrap()
     }
 
     #[test]

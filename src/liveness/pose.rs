@@ -1,4 +1,5 @@
-//! Head pose and eye opening read from FaceMesh's 3-D points (MediaPipe's canonical numbering).
+//! Head pose read from FaceMesh's 3-D points (MediaPipe's canonical numbering), with the eye
+//! opening the iris model measured.
 
 use crate::error::{Error, Result};
 use crate::landmarks::{Mesh, Point3};
@@ -7,8 +8,6 @@ use crate::landmarks::{Mesh, Point3};
 const CHEEKS: (usize, usize) = (234, 454);
 /// Top of the forehead and bottom of the chin.
 const FOREHEAD_CHIN: (usize, usize) = (10, 152);
-/// Per eye: the two corners, then two (upper, lower) lid pairs.
-const EYES: [[usize; 6]; 2] = [[33, 133, 159, 145, 158, 153], [362, 263, 386, 374, 385, 380]];
 
 /// Where a face points and how open its eyes are, from one mesh.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -17,8 +16,7 @@ pub struct Pose {
     pub yaw: f32,
     /// Degrees upwards (chin up).
     pub pitch: f32,
-    /// Eye opening: lid distance over eye width, mean of both eyes (about 0.25-0.35 open, near 0
-    /// closed).
+    /// Eye opening: lid gap over eye width from [`crate::Eyes`], mean of both eyes.
     pub eyes: f32,
 }
 
@@ -28,8 +26,9 @@ fn dist(a: Point3, b: Point3) -> f32 {
 
 impl Pose {
     /// The pose of a 468-point mesh: yaw from the depth difference across the cheeks, pitch from
-    /// the depth difference between forehead and chin (FaceMesh's z grows away from the camera).
-    pub fn of(mesh: &Mesh) -> Result<Pose> {
+    /// the depth difference between forehead and chin (FaceMesh's z grows away from the camera);
+    /// `eyes` is each eye's opening ([`crate::Eyes::opening`]).
+    pub fn of(mesh: &Mesh, eyes: [f32; 2]) -> Result<Pose> {
         let p = &mesh.points;
         if p.len() != 468 {
             return Err(Error::InvalidArgument(format!("a FaceMesh mesh has 468 points, not {}", p.len())));
@@ -38,12 +37,7 @@ impl Pose {
         let yaw = (r.z - l.z).atan2(dist(l, r)).to_degrees();
         let (top, chin) = (p[FOREHEAD_CHIN.0], p[FOREHEAD_CHIN.1]);
         let pitch = (top.z - chin.z).atan2(dist(top, chin)).to_degrees();
-        let eye = |[c0, c1, u0, l0, u1, l1]: [usize; 6]| {
-            let width = dist(p[c0], p[c1]).max(f32::EPSILON);
-            (dist(p[u0], p[l0]) + dist(p[u1], p[l1])) / (2.0 * width)
-        };
-        let eyes = (eye(EYES[0]) + eye(EYES[1])) / 2.0;
-        Ok(Pose { yaw, pitch, eyes })
+        Ok(Pose { yaw, pitch, eyes: (eyes[0] + eyes[1]) / 2.0 })
     }
 }
 
@@ -54,16 +48,15 @@ mod tests {
 
     #[test]
     fn pose_follows_the_head() {
-        let front = Pose::of(&head(0.0, 0.0, 1.0, (0.0, 0.0))).unwrap();
-        assert!(front.yaw.abs() < 1.0 && front.eyes > 0.3, "{front:?}");
-        let left = Pose::of(&head(25.0, 0.0, 1.0, (0.0, 0.0))).unwrap();
+        let open = [0.3, 0.34];
+        let front = Pose::of(&head(0.0, 0.0, (0.0, 0.0)), open).unwrap();
+        assert!(front.yaw.abs() < 1.0 && (front.eyes - 0.32).abs() < 1e-6, "{front:?}");
+        let left = Pose::of(&head(25.0, 0.0, (0.0, 0.0)), open).unwrap();
         assert!((left.yaw - front.yaw - 25.0).abs() < 3.0, "{left:?}");
-        let right = Pose::of(&head(-25.0, 0.0, 1.0, (0.0, 0.0))).unwrap();
+        let right = Pose::of(&head(-25.0, 0.0, (0.0, 0.0)), open).unwrap();
         assert!((right.yaw - front.yaw + 25.0).abs() < 3.0, "{right:?}");
-        let up = Pose::of(&head(0.0, 15.0, 1.0, (0.0, 0.0))).unwrap();
+        let up = Pose::of(&head(0.0, 15.0, (0.0, 0.0)), open).unwrap();
         assert!((up.pitch - front.pitch - 15.0).abs() < 3.0 && (up.yaw - front.yaw).abs() < 1.0, "{up:?}");
-        let closed = Pose::of(&head(0.0, 0.0, 0.1, (0.0, 0.0))).unwrap();
-        assert!(closed.eyes < 0.2 * front.eyes, "{closed:?}");
-        assert!(Pose::of(&Mesh { points: vec![], presence: 1.0 }).is_err());
+        assert!(Pose::of(&Mesh { points: vec![], presence: 1.0 }, open).is_err());
     }
 }

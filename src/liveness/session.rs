@@ -38,7 +38,7 @@ impl Session {
                     None => true,
                 };
                 self.first.get_or_insert(embedding);
-                Seen::face(&mesh, same_person)?
+                Seen::face(&mesh, pipeline.eyes(frame, &mesh)?, same_person)?
             }
             Err(Error::NoFace | Error::FaceTooSmall { .. }) => Seen::NoFace,
             Err(Error::MultipleFaces { .. }) => Seen::MultipleFaces,

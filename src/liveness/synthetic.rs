@@ -1,12 +1,11 @@
 //! A synthetic head for the liveness unit tests: a few FaceMesh points placed where a face has
 //! them (outline, forehead, chin, nose, eyes), the rest spread over an ellipsoid, seen by a
-//! pinhole camera.
+//! pinhole camera. (The eye opening comes from the iris model, not from these points.)
 
 use crate::landmarks::{Mesh, Point3};
 
-/// The head's points in its own frame (x right in the image, y down, z away from the camera),
-/// with the eyes `open` (1 open, 0 closed).
-fn model(open: f32) -> Vec<Point3> {
+/// The head's points in its own frame (x right in the image, y down, z away from the camera).
+fn model() -> Vec<Point3> {
     let mut points: Vec<Point3> = (0..468)
         .map(|i| {
             let a = i as f32 * 2.399_963; // golden angle: spread over the disc
@@ -25,26 +24,20 @@ fn model(open: f32) -> Vec<Point3> {
     {
         put(i, x, y, z);
     }
-    let lid = 6.0 * open;
     for side in [-1.0f32, 1.0] {
-        let (outer, inner, top, bottom, top2, bottom2) =
-            if side < 0.0 { (33, 133, 159, 145, 158, 153) } else { (263, 362, 386, 374, 385, 380) };
+        let (outer, inner) = if side < 0.0 { (33, 133) } else { (263, 362) };
         put(outer, side * 50.0, -30.0, -45.0);
         put(inner, side * 18.0, -30.0, -55.0);
-        put(top, side * 34.0, -30.0 - lid, -55.0);
-        put(bottom, side * 34.0, -30.0 + lid, -55.0);
-        put(top2, side * 28.0, -30.0 - lid, -56.0);
-        put(bottom2, side * 28.0, -30.0 + lid, -56.0);
     }
     points
 }
 
-/// The head turned by `yaw` (towards the person's left) and `pitch` (up), degrees, eyes `open`,
-/// seen by a camera 600 px away and placed at (320, 240) plus `shift`.
-pub fn head(yaw: f32, pitch: f32, open: f32, shift: (f32, f32)) -> Mesh {
+/// The head turned by `yaw` (towards the person's left) and `pitch` (up), degrees, seen by a
+/// camera 600 px away and placed at (320, 240) plus `shift`.
+pub fn head(yaw: f32, pitch: f32, shift: (f32, f32)) -> Mesh {
     let (sy, cy) = yaw.to_radians().sin_cos();
     let (sp, cp) = pitch.to_radians().sin_cos();
-    let points = model(open)
+    let points = model()
         .into_iter()
         .map(|p| {
             // Yaw about the vertical axis: the nose (-z) moves to +x, the image-right cheek away.

@@ -11,7 +11,7 @@ use crate::lfw::list;
 use crate::parallel::{map_indexed, progress, threads};
 use anyhow::{ensure, Context, Result};
 use clap::Args;
-use facegate::liveness::Step;
+use facegate::liveness::{Step, BLINK_RATIO};
 use facegate::model::bundled;
 use facegate::{Detector, DetectorOptions, Frame, Mesh, Pipeline, Rule, Selection};
 use rand::seq::SliceRandom;
@@ -46,7 +46,7 @@ pub struct ClipsArgs {
     threads: Option<usize>,
 }
 
-/// Head pose and eye opening measured on FaceMesh's points.
+/// Head pose measured on FaceMesh's points, eye opening by the iris model.
 #[derive(Debug, Clone, Copy)]
 struct Measured {
     /// atan2 of the depth difference against the x difference of the cheeks 234 → 454, degrees
@@ -55,19 +55,16 @@ struct Measured {
     /// atan2 of the depth difference against the y difference of forehead 10 → chin 152,
     /// degrees (> 0 when the head looks up).
     pitch: f64,
-    /// Eye aspect ratio, both eyes' mean: lid gaps 160-144 and 158-153 over corners 33-133, and
-    /// 385-380, 387-373 over 362-263.
-    ear: f64,
+    /// Eye opening, both eyes' mean: the iris model's lid gap over eye width
+    /// ([`facegate::Eyes::opening`]).
+    eyes: f64,
 }
 
-fn measure(mesh: &Mesh) -> Measured {
+fn measure(mesh: &Mesh, eyes: [f32; 2]) -> Measured {
     let p = |i: usize| mesh.points[i];
-    let d = |a: usize, b: usize| f64::from(p(a).x - p(b).x).hypot(f64::from(p(a).y - p(b).y));
     let yaw = f64::from(p(454).z - p(234).z).atan2(f64::from(p(454).x - p(234).x)).to_degrees();
     let pitch = f64::from(p(10).z - p(152).z).atan2(f64::from(p(152).y - p(10).y)).to_degrees();
-    let ear =
-        ((d(160, 144) + d(158, 153)) / (2.0 * d(33, 133)) + (d(385, 380) + d(387, 373)) / (2.0 * d(362, 263))) / 2.0;
-    Measured { yaw, pitch, ear }
+    Measured { yaw, pitch, eyes: f64::from(eyes[0] + eyes[1]) / 2.0 }
 }
 
 /// What the pipeline saw in a clip: per frame, the measurement when exactly one face was found,
@@ -77,7 +74,9 @@ fn observe(pipeline: &Pipeline, frames: &[(Frame, f64)]) -> Vec<Result<Measured,
         .iter()
         .map(|(frame, _)| {
             let face = pipeline.select(frame, Selection::Single).map_err(|e| e.code().to_string())?;
-            Ok(measure(&pipeline.mesh(frame, &face).map_err(|e| e.code().to_string())?))
+            let code = |e: facegate::Error| e.code().to_string();
+            let mesh = pipeline.mesh(frame, &face).map_err(code)?;
+            Ok(measure(&mesh, pipeline.eyes(frame, &mesh).map_err(code)?))
         })
         .collect()
 }
@@ -92,8 +91,8 @@ struct Peak {
     /// Measured minus the measurement on the neutral lead-in.
     measured_yaw: f64,
     measured_pitch: f64,
-    /// Eye aspect ratio at the peak over the neutral one.
-    ear_ratio: f64,
+    /// Eye opening at the peak over the neutral one.
+    eyes_ratio: f64,
 }
 
 /// One person's results.
@@ -107,6 +106,11 @@ struct Person {
     card_one_face: usize,
     errors: BTreeMap<String, usize>,
     peaks: Vec<Peak>,
+    /// Mean eye opening over the neutral lead-in.
+    neutral_eyes: f64,
+    /// Least and greatest eye opening over the neutral one, on the frames rendered with open eyes
+    /// facing the camera (within the check's centre: 8° yaw, 6° pitch).
+    open_eyes_ratio: (f64, f64),
     /// The first live frame's face against the person's other photo, by the bundled rule.
     matches_other_photo: bool,
     probability: Option<f32>,
@@ -163,8 +167,16 @@ fn check_person(
     let base = Measured {
         yaw: mean(neutral.iter().map(|m| m.yaw)),
         pitch: mean(neutral.iter().map(|m| m.pitch)),
-        ear: mean(neutral.iter().map(|m| m.ear)),
+        eyes: mean(neutral.iter().map(|m| m.eyes)),
     };
+    out.neutral_eyes = base.eyes;
+    let facing = |i: usize| {
+        let pose = truth.frames[i].1;
+        pose.closed == 0.0 && pose.yaw.abs() < 8.0 && pose.pitch.abs() < 6.0
+    };
+    let open: Vec<f64> = (0..live.len()).filter(|&i| facing(i)).filter_map(ok).map(|m| m.eyes / base.eyes).collect();
+    out.open_eyes_ratio =
+        (open.iter().copied().fold(f64::NAN, f64::min), open.iter().copied().fold(f64::NAN, f64::max));
     for m in &truth.moves {
         let peak: Vec<usize> = (0..live.len()).filter(|&i| m.weight(truth.frames[i].0) >= 0.99).collect();
         let measured: Vec<Measured> = peak.iter().filter_map(|&i| ok(i)).collect();
@@ -174,7 +186,7 @@ fn check_person(
             rendered_pitch: mean(peak.iter().map(|&i| truth.frames[i].1.pitch)),
             measured_yaw: mean(measured.iter().map(|s| s.yaw - base.yaw)),
             measured_pitch: mean(measured.iter().map(|s| s.pitch - base.pitch)),
-            ear_ratio: mean(measured.iter().map(|s| s.ear / base.ear)),
+            eyes_ratio: mean(measured.iter().map(|s| s.eyes / base.eyes)),
         });
     }
     let first = pipeline.describe(&live[0].0, Selection::Single).with_context(|| format!("{}: first frame", at()))?;
@@ -185,14 +197,14 @@ fn check_person(
 }
 
 /// Did the measured peak go the asked way: yaw sign for turns, pitch sign for nods, the eyes
-/// at most 3/4 as open for a blink.
+/// at most [`BLINK_RATIO`] as open for a blink (what the liveness check asks of one frame).
 fn followed(peak: &Peak) -> bool {
     match peak.step {
         Step::TurnLeft => peak.measured_yaw > 0.0,
         Step::TurnRight => peak.measured_yaw < 0.0,
         Step::LookUp => peak.measured_pitch > 0.0,
         Step::LookDown => peak.measured_pitch < 0.0,
-        Step::Blink => peak.ear_ratio <= 0.75,
+        Step::Blink => peak.eyes_ratio <= f64::from(BLINK_RATIO),
     }
 }
 
@@ -213,7 +225,11 @@ fn summary(people: &[Person]) -> serde_json::Value {
                 "measuredYaw": mean(peaks.iter().map(|p| p.measured_yaw)),
                 "renderedPitch": mean(peaks.iter().map(|p| p.rendered_pitch)),
                 "measuredPitch": mean(peaks.iter().map(|p| p.measured_pitch)),
-                "earRatio": mean(peaks.iter().map(|p| p.ear_ratio)),
+                "eyesRatio": mean(peaks.iter().map(|p| p.eyes_ratio)),
+                "eyesRatioRange": [
+                    peaks.iter().map(|p| p.eyes_ratio).fold(f64::NAN, f64::min),
+                    peaks.iter().map(|p| p.eyes_ratio).fold(f64::NAN, f64::max),
+                ],
                 "followed": peaks.iter().filter(|p| followed(p)).count(),
             });
             (name, value)
@@ -228,6 +244,14 @@ fn summary(people: &[Person]) -> serde_json::Value {
         "cardFramesWithOneFace": sum(&|p| p.card_one_face),
         "errors": errors,
         "steps": steps,
+        "neutralEyes": [
+            people.iter().map(|p| p.neutral_eyes).fold(f64::NAN, f64::min),
+            people.iter().map(|p| p.neutral_eyes).fold(f64::NAN, f64::max),
+        ],
+        "openEyesRatio": [
+            people.iter().map(|p| p.open_eyes_ratio.0).fold(f64::NAN, f64::min),
+            people.iter().map(|p| p.open_eyes_ratio.1).fold(f64::NAN, f64::max),
+        ],
         "matchesOtherPhoto": people.iter().filter(|p| p.matches_other_photo).count(),
         "renderMsPerFrame": render_ms / sum(&|p| p.rendered_frames).max(1) as f64,
         "perPerson": people,
