@@ -185,6 +185,8 @@ pub struct Check {
     moved: Vec<f32>,
     /// Eye opening of the frames facing the camera (the start's pose).
     open_eyes: Vec<f32>,
+    /// The asked blink's eyes have been seen closed: it is done when they open again.
+    closed: bool,
     frames: usize,
     face_frames: usize,
     outcome: Option<Outcome>,
@@ -221,6 +223,7 @@ impl Check {
             done: Vec::new(),
             moved: Vec::new(),
             open_eyes: Vec::new(),
+            closed: false,
             frames: 0,
             face_frames: 0,
             outcome: None,
@@ -279,7 +282,8 @@ impl Check {
             (Step::TurnRight, dyaw <= -TURN_DEGREES),
             (Step::LookUp, dpitch >= NOD_DEGREES),
             (Step::LookDown, dpitch <= -NOD_DEGREES),
-            (Step::Blink, pose.eyes <= BLINK_RATIO * open),
+            // Only facing the camera: a turned head foreshortens the far eye.
+            (Step::Blink, centred && pose.eyes <= BLINK_RATIO * open),
         ];
         if moves.iter().any(|&(step, seen)| seen && step != Step::Blink) {
             self.moved.push(first.parallax(&landmarks));
@@ -293,7 +297,18 @@ impl Check {
                 None
             }
             Prompt::Step(expected) => {
-                if moves.iter().any(|&(step, seen)| step == expected && seen) {
+                let seen = moves.iter().any(|&(step, seen)| step == expected && seen);
+                // A blink closes the eyes and opens them again (a frozen frame with a closed eye
+                // is not one).
+                let done = match expected {
+                    Step::Blink if seen => {
+                        self.closed = true;
+                        false
+                    }
+                    Step::Blink => self.closed && pose.eyes > BLINK_RATIO * open,
+                    _ => seen,
+                };
+                if done {
                     self.done.push(Done { step: expected, at_ms });
                     if self.done.len() == self.challenge.steps.len() {
                         return Some(self.verdict());
@@ -311,6 +326,7 @@ impl Check {
 
     /// Asks for the next step after the centre.
     fn ask_next(&mut self, t: f64) {
+        self.closed = false;
         self.prompt = Prompt::Step(self.challenge.steps[self.done.len()]);
         self.prompt_since = t;
     }
@@ -396,9 +412,12 @@ mod tests {
         let poses = perform(&steps);
         let (progress, _) = run(&steps, &poses[..1]);
         assert_eq!(progress, Progress::Asking { prompt: Prompt::Step(Step::Blink), done: 0 });
-        let (progress, _) = run(&steps, &poses[..4]);
-        assert_eq!(progress, Progress::Asking { prompt: Prompt::Centre, done: 1 });
+        // Eyes closed and not yet open again (or a frozen frame): not a blink yet.
+        let (progress, _) = run(&steps, &poses[..6]);
+        assert_eq!(progress, Progress::Asking { prompt: Prompt::Step(Step::Blink), done: 0 });
         let (progress, _) = run(&steps, &poses[..7]);
+        assert_eq!(progress, Progress::Asking { prompt: Prompt::Centre, done: 1 });
+        let (progress, _) = run(&steps, &poses[..8]);
         assert_eq!(progress, Progress::Asking { prompt: Prompt::Step(Step::TurnLeft), done: 1 });
     }
 
