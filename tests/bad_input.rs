@@ -54,6 +54,17 @@ fn broken_encoded_images_are_invalid_frames() {
     assert_invalid_frame(Frame::decode(&oversize), "encoded bytes over the maximum");
 }
 
+/// Found by `tests/fuzz.sh`: zune-jpeg 0.5.15 panicked in its IDCT (the AVX2 one natively, the
+/// scalar one wasm uses) on JPEGs whose chroma is sampled more finely than luma; the patched copy
+/// (vendor/zune-jpeg/PATCHED.md) refuses their frame header.
+#[test]
+fn jpegs_with_chroma_finer_than_luma_are_invalid_frames() {
+    for name in ["zune-chroma-finer-than-luma-avx2.jpg", "zune-chroma-finer-than-luma-1x1.jpg"] {
+        let path = format!("{}/fuzz/corpus/frame_decode/{name}", env!("CARGO_MANIFEST_DIR"));
+        assert_invalid_frame(Frame::decode(&std::fs::read(path).unwrap()), name);
+    }
+}
+
 #[test]
 fn corrupted_bytes_never_panic_anywhere_in_the_pipeline() {
     let pipeline = Pipeline::new().unwrap();
