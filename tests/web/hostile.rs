@@ -1,6 +1,7 @@
 //! Hostile input in the browser: every kind of oversize source is refused with `INVALID_FRAME`
 //! before its pixels or bytes are copied into wasm memory (which never shrinks), and a huge
-//! stride is a typed error, not a trap that kills the instance.
+//! stride or a JPEG that once crashed the decoder is a typed error, not a trap that kills the
+//! instance.
 
 use super::{get, opts};
 use facegate::frame::MAX_ENCODED_BYTES;
@@ -97,4 +98,17 @@ fn a_huge_stride_is_an_invalid_frame_in_wasm32() {
         let err = Frame::from_pixels(&data, 2, height, stride, PixelFormat::Rgba).unwrap_err();
         assert_eq!(err.code().as_str(), "INVALID_FRAME", "stride {stride}, height {height}");
     }
+}
+
+#[wasm_bindgen_test]
+async fn a_jpeg_that_crashed_the_scalar_idct_is_an_invalid_frame() {
+    // Found by fuzzing: zune-jpeg's scalar IDCT (the one wasm runs) panicked on it, which would
+    // have killed the instance (vendor/zune-jpeg/PATCHED.md).
+    let jpeg = include_bytes!("../../fuzz/corpus/frame_decode/zune-chroma-finer-than-luma-1x1.jpg");
+    let fv = FaceVerifier::create(opts(&[("storage", "memory".into())])).await.unwrap();
+    let err = fv.detect(Uint8Array::from(&jpeg[..]).into()).unwrap_err();
+    assert_eq!(get(&err, "code").as_string().as_deref(), Some("INVALID_FRAME"), "{:?}", get(&err, "message"));
+    // The same instance still answers.
+    let faces = fv.detect(Uint8Array::from(super::OBAMA).into()).unwrap();
+    assert_eq!(js_sys::Array::from(&faces).length(), 1);
 }
