@@ -150,11 +150,14 @@ pub enum ErrorCode {
     Camera,
     /// `LOCKED`
     Locked,
+    /// `LOAD`: thrown by the package's JavaScript entry (`www/entry.js`), never by the module, when
+    /// the wasm cannot be fetched.
+    Load,
 }
 
 impl ErrorCode {
     /// Every code: the one list the TypeScript `ErrorCode` union and the README are tested against.
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 15] = [
         ErrorCode::NoFace,
         ErrorCode::MultipleFaces,
         ErrorCode::FaceTooSmall,
@@ -169,6 +172,7 @@ impl ErrorCode {
         ErrorCode::Storage,
         ErrorCode::Camera,
         ErrorCode::Locked,
+        ErrorCode::Load,
     ];
 
     /// The code as the string the JavaScript layer throws.
@@ -188,6 +192,7 @@ impl ErrorCode {
             ErrorCode::Storage => "STORAGE",
             ErrorCode::Camera => "CAMERA",
             ErrorCode::Locked => "LOCKED",
+            ErrorCode::Load => "LOAD",
         }
     }
 }

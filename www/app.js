@@ -2,7 +2,7 @@
 // a liveness challenge, list/delete. Everything runs locally through the facegate package.
 // `?steps=turnLeft,blink` fixes the sign-in challenge (for recorded test clips); otherwise it is
 // random.
-import init, { FaceVerifier, Camera } from "../pkg/facegate.js";
+import { FaceVerifier, Camera } from "../pkg/index.js";
 
 const $ = (id) => document.getElementById(id);
 const show = (id, text, ok) => {
@@ -12,8 +12,11 @@ const show = (id, text, ok) => {
 };
 const describe = (e) => `${e.code ?? "ERROR"}: ${e.message}`;
 
-await init();
-const fv = await FaceVerifier.create({ dbName: "facegate-demo" });
+// create() starts the module itself; the download's progress goes to the status line.
+const fv = await FaceVerifier.create({
+  dbName: "facegate-demo",
+  onProgress: ({ loaded, total }) => show("live", `loading models… ${(loaded / 1e6).toFixed(1)}${total ? ` of ${(total / 1e6).toFixed(1)}` : ""} MB`),
+});
 let cam = null;
 try {
   cam = await Camera.start($("video"), { facingMode: "user" });

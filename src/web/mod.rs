@@ -227,37 +227,9 @@ fn bounded(bytes: &js_sys::Uint8Array, max: u32, what: &str) -> Result<Vec<u8>, 
 /// Largest embedding model accepted from JavaScript (SFace is 10.7 MB).
 const MAX_MODEL_BYTES: u32 = 64 << 20;
 
-#[wasm_bindgen(inline_js = "export function sface_url() { return new URL('../../sface.onnx', import.meta.url).href; }")]
-extern "C" {
-    /// `pkg/sface.onnx` beside the package's JS (this snippet is `pkg/snippets/<crate>/inline0.js`).
-    fn sface_url() -> String;
-}
-
-/// The bytes at `url`, through the global `fetch` (window or worker); `MODEL` when it fails.
-async fn fetch_bytes(url: &str) -> Result<Vec<u8>, Error> {
-    use wasm_bindgen_futures::JsFuture;
-    let failed = |e: JsValue| Error::model("sface", format!("fetching {url}: {}", error::describe(&e)));
-    let get = |target: &JsValue, key: &str| js_sys::Reflect::get(target, &key.into()).map_err(failed);
-    let call = |target: &JsValue, key: &str, arg: Option<&JsValue>| -> Result<js_sys::Promise, Error> {
-        let f: js_sys::Function = get(target, key)?.dyn_into().map_err(failed)?;
-        let out = match arg {
-            Some(arg) => f.call1(target, arg),
-            None => f.call0(target),
-        };
-        out.map_err(failed)?.dyn_into().map_err(failed)
-    };
-    let response = JsFuture::from(call(&js_sys::global(), "fetch", Some(&url.into()))?).await.map_err(failed)?;
-    if get(&response, "ok")?.as_bool() != Some(true) {
-        let status = get(&response, "status")?.as_f64().unwrap_or(0.0);
-        return Err(Error::model("sface", format!("fetching {url}: HTTP {status}")));
-    }
-    let body = JsFuture::from(call(&response, "arrayBuffer", None)?).await.map_err(failed)?;
-    Ok(js_sys::Uint8Array::new(&body).to_vec())
-}
-
 /// The embedder named by the `model` and `modelBytes` options: MobileFaceNet compiled in, or the
-/// model from bytes; SFace without bytes is fetched from `sface.onnx` beside the package's JS.
-async fn embedder(model: Option<EmbedderModel>, bytes: &JsValue) -> Result<Embedder, JsValue> {
+/// model from bytes (the package's entry, `www/entry.js`, fetches `sface.onnx` when none are given).
+fn embedder(model: Option<EmbedderModel>, bytes: &JsValue) -> Result<Embedder, JsValue> {
     let model = model.unwrap_or(EmbedderModel::MobileFaceNet);
     if let Some(bytes) = bytes.dyn_ref::<js_sys::Uint8Array>() {
         return Ok(Embedder::with_model(model, &bounded(bytes, MAX_MODEL_BYTES, "a model file")?)?);
@@ -267,7 +239,12 @@ async fn embedder(model: Option<EmbedderModel>, bytes: &JsValue) -> Result<Embed
     }
     Ok(match model {
         EmbedderModel::MobileFaceNet => Embedder::new()?,
-        EmbedderModel::SFace => Embedder::with_model(model, &fetch_bytes(&sface_url()).await?)?,
+        EmbedderModel::SFace => {
+            return Err(Error::InvalidArgument(
+                "options: model \"sface\" needs modelBytes here (the package's entry fetches sface.onnx)".into(),
+            )
+            .into())
+        }
     })
 }
 
@@ -323,7 +300,7 @@ impl FaceVerifier {
     ) -> Result<FaceVerifier, JsValue> {
         console_error_panic_hook::set_once();
         let opts: CreateOptions = self::options(options)?;
-        let embedder = embedder(opts.model, &opts.model_bytes).await?;
+        let embedder = embedder(opts.model, &opts.model_bytes)?;
         let defaults = PipelineOptions::for_model(embedder.kind());
         let options = PipelineOptions {
             min_face: opts.min_face.unwrap_or(defaults.min_face),

@@ -36,7 +36,14 @@ export interface CreateOptions {
   minFace?: number;
   /** Add the mirror image's embedding (default true with MobileFaceNet, false with SFace, which it does not help). */
   flip?: boolean;
+  /**
+   * Told the bytes downloaded so far while `create` fetches the module (`facegate_bg.wasm`, once
+   * per page) and `sface.onnx`; handled by the package's entry before the module starts.
+   */
+  onProgress?: (progress: LoadProgress) => void;
 }
+/** Download progress of one file: `total` is null when unknown (e.g. a compressed response). */
+export interface LoadProgress { file: "facegate_bg.wasm" | "sface.onnx"; loaded: number; total: number | null }
 /** Anything a frame can be read from. */
 export type FaceSource = HTMLVideoElement | HTMLCanvasElement | HTMLImageElement | ImageBitmap | ImageData | Uint8Array;
 export interface EnrollResult { id: string; shots: number; box: Box; score: number }
@@ -138,6 +145,7 @@ export interface LiveSignIn {
   candidates: Candidate[];
   report: LiveReport;
 }
-/** Stable codes on thrown errors (`err.code`). */
+/** Stable codes on thrown errors (`err.code`); `LOAD`: the module's wasm could not be fetched. */
 export type ErrorCode = "NO_FACE" | "MULTIPLE_FACES" | "FACE_TOO_SMALL" | "INVALID_FRAME" | "MODEL" | "UNKNOWN_ID"
-  | "MODEL_MISMATCH" | "INVALID_TEMPLATE" | "INVALID_ARGUMENT" | "MISMATCH" | "LIMIT" | "STORAGE" | "CAMERA" | "LOCKED";
+  | "MODEL_MISMATCH" | "INVALID_TEMPLATE" | "INVALID_ARGUMENT" | "MISMATCH" | "LIMIT" | "STORAGE" | "CAMERA" | "LOCKED"
+  | "LOAD";

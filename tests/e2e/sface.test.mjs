@@ -15,7 +15,7 @@ need(cli, "the native CLI");
 const work = mkdtempSync(join(tmpdir(), "facegate-sface-"));
 // A page that loads the package and waits: each test creates its verifiers itself.
 writeFileSync(join(work, "page.html"), `<!doctype html><meta charset="utf-8"><script type="module">
-  import init, { FaceVerifier } from "/pkg/facegate.js";
+  import init, { FaceVerifier } from "/pkg/index.js"; // init() first, as older code does
   try {
     await init();
     window.FaceVerifier = FaceVerifier;

@@ -9,6 +9,7 @@ import init, {
   type EnrollResult,
   type ErrorCode,
   type FacegateError,
+  type LoadProgress,
   type RuleInfo,
   type VerifyResult,
 } from "facegate";
@@ -21,6 +22,9 @@ export async function usage(video: HTMLVideoElement, bytes: Uint8Array, head: Ui
   const fv: FaceVerifier = await FaceVerifier.create(options);
   const memory = await FaceVerifier.create({ storage: "memory", head: "cosine" });
   const defaults = await FaceVerifier.create();
+  const reported: LoadProgress[] = [];
+  await FaceVerifier.create({ storage: "memory", onProgress: (p) => reported.push(p) });
+  await init({ module_or_path: new URL("https://example.com/facegate_bg.wasm"), onProgress: (p) => console.log(p.loaded, p.total) });
   const everyone: Candidate[] = await defaults.identify(bytes);
   await defaults.importEnrollments(bytes);
   const started = await Camera.start(video);
