@@ -1,5 +1,5 @@
-// The npm tarball as a front-end developer uses it, each in headless Chromium: a fresh Vite
-// project under `vite dev` (no configuration) and `vite build`, and a plain
+// The npm tarball as a front-end developer uses it, each in headless Chromium: a fresh project
+// under `vite dev` and `vite build` and built by webpack 5 (none configured), and a plain
 // <script type="module"> page. No `init()`: `create()` starts the module, reporting progress.
 // And a page whose wasm is missing gets an error that names the file and the fix.
 import { test } from "node:test";
@@ -57,31 +57,35 @@ async function viteDev(app) {
   throw new Error(`vite dev never answered:\n${out}`);
 }
 
-test("npm pack tarball works in vite dev (no config), a Vite build and a plain module script, without init()", async () => {
+test("npm pack tarball works in vite dev, a Vite build, a webpack 5 build (no config) and a plain module script, without init()", async () => {
   const work = mkdtempSync(join(tmpdir(), "facegate-pack-"));
   run("npm", ["pack", "--pack-destination", work], root);
   const tarball = join(work, readdirSync(work).find((f) => f.endsWith(".tgz")));
   const app = join(work, "app");
   run("mkdir", ["-p", app]);
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
-  run("npm", ["install", "--no-audit", "--no-fund", tarball, "vite@7"], app);
+  run("npm", ["install", "--no-audit", "--no-fund", tarball, "vite@7", "webpack@5", "webpack-cli@6"], app);
   writeFileSync(join(app, "index.html"), `<!doctype html><script type="module" src="/main.js"></script>`);
   // The LFW photos come through the app's own public folder (Vite serves it in dev and build).
   cpSync(join(lfw, "Colin_Powell"), join(app, "public/lfw/Colin_Powell"), { recursive: true });
   cpSync(join(lfw, "Serena_Williams"), join(app, "public/lfw/Serena_Williams"), { recursive: true });
   writeFileSync(join(app, "main.js"), `import { FaceVerifier } from "facegate";\n${check}\n`);
   run("npx", ["vite", "build", "--logLevel", "warn"], app);
+  // webpack 5 with no configuration file: the entry and output on the command line only.
+  run("npx", ["webpack", "--mode", "production", "--entry", "./main.js", "--output-path", "./webpack",
+    "--no-stats"], app);
+  writeFileSync(join(app, "webpack/index.html"), `<!doctype html><script src="main.js"></script>`);
   writeFileSync(join(app, "plain.html"), `<!doctype html><script type="module">
     import { FaceVerifier } from "./node_modules/facegate/pkg/index.js";
     ${check}
   </script>`);
 
   const wasmBytes = statSync(join(app, "node_modules/facegate/pkg/facegate_bg.wasm")).size;
-  const server = await serve({ "/": join(app, "dist"), "/plain/": app, "/lfw/": lfw });
+  const server = await serve({ "/": join(app, "dist"), "/plain/": app, "/webpack/": join(app, "webpack"), "/lfw/": lfw });
   const dev = await viteDev(app);
   try {
     await withBrowser(join(work, "profile"), null, async (browser) => {
-      for (const url of [`${dev.url}/`, `${server.url}/`, `${server.url}/plain/plain.html`]) {
+      for (const url of [`${dev.url}/`, `${server.url}/`, `${server.url}/webpack/`, `${server.url}/plain/plain.html`]) {
         const page = await openPage(browser, url);
         assert.deepEqual(await page.evaluate(() => window.result), { same: true, other: false }, url);
         // Progress: the wasm's bytes as they arrive, up to all of them.
