@@ -2,7 +2,7 @@
 // a liveness challenge, list/delete. Everything runs locally through the facegate package.
 // `?steps=turnLeft,blink` fixes the sign-in challenge (for recorded test clips); otherwise it is
 // random.
-import { FaceVerifier, Camera } from "../pkg/index.js";
+import { createWorkerVerifier, Camera } from "../pkg/index.js";
 
 const $ = (id) => document.getElementById(id);
 const show = (id, text, ok) => {
@@ -12,8 +12,9 @@ const show = (id, text, ok) => {
 };
 const describe = (e) => `${e.code ?? "ERROR"}: ${e.message}`;
 
-// create() starts the module itself; the download's progress goes to the status line.
-const fv = await FaceVerifier.create({
+// The verifier runs in a Web Worker, so the preview never freezes while it works; it starts the
+// module itself, and the download's progress goes to the status line.
+const fv = await createWorkerVerifier({
   dbName: "facegate-demo",
   onProgress: ({ loaded, total }) => show("live", `loading models… ${(loaded / 1e6).toFixed(1)}${total ? ` of ${(total / 1e6).toFixed(1)}` : ""} MB`),
 });
@@ -60,7 +61,7 @@ async function tick() {
     const ctx = overlay.getContext("2d");
     const t = performance.now();
     try {
-      const faces = fv.detect(video);
+      const faces = await fv.detect(video);
       const ms = performance.now() - t;
       ctx.clearRect(0, 0, overlay.width, overlay.height);
       ctx.strokeStyle = "#2f8"; ctx.lineWidth = 3;

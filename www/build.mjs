@@ -1,6 +1,7 @@
 // Builds the npm package into pkg/: wasm release build (simd128, from .cargo/config.toml),
 // wasm-bindgen --target web, then wasm-opt -O3. Prints the size of each stage. Copies the entry
-// (www/entry.js and its types, as pkg/index.js and pkg/index.d.ts) and model/sface.onnx to
+// (www/entry.js and its types, as pkg/index.js and pkg/index.d.ts), the worker (pkg/worker.js)
+// and model/sface.onnx to
 // pkg/sface.onnx: `create({ model: "sface" })` fetches it, nothing else does.
 import { execFileSync } from "node:child_process";
 import { statSync, readFileSync, existsSync, copyFileSync } from "node:fs";
@@ -38,5 +39,6 @@ console.log(`after wasm-opt -O3: ${size(wasm)}`);
 // The package's entry: the module started on first use (www/entry.js).
 copyFileSync("www/entry.js", "pkg/index.js");
 copyFileSync("www/entry.d.ts", "pkg/index.d.ts");
+copyFileSync("www/worker.js", "pkg/worker.js");
 copyFileSync("model/sface.onnx", "pkg/sface.onnx");
 console.log(`pkg/sface.onnx (fetched only for model "sface"): ${size("pkg/sface.onnx")}`);

@@ -16,3 +16,38 @@ export interface InitOptions {
  * `FaceVerifier.create` and `Camera.start` call it themselves.
  */
 export default function init(options?: InitOptions): Promise<InitOutput>;
+
+import type {
+  Candidate, CreateOptions, DetectedFace, EnrollResult, Enrollment, FaceSource, IdentifyOptions, ImportOptions,
+  LiveOptions, LiveResult, LiveSignIn, RuleInfo, VerifyResult, Camera,
+} from "./facegate.js";
+
+/**
+ * A FaceVerifier running in a Web Worker: the same API as `FaceVerifier`, every method
+ * asynchronous. Frames are posted to the worker (drawable sources as `ImageBitmap`s made off the
+ * main thread); enrollments live in the worker's IndexedDB, the same database as the page's.
+ */
+export interface WorkerVerifier {
+  readonly modelSha256: string;
+  readonly threshold: number;
+  readonly rule: RuleInfo;
+  readonly persisted: boolean | null;
+  enroll(id: string, source: FaceSource): Promise<EnrollResult>;
+  verify(id: string, source: FaceSource): Promise<VerifyResult>;
+  identify(source: FaceSource, options?: IdentifyOptions): Promise<Candidate[]>;
+  detect(source: FaceSource): Promise<DetectedFace[]>;
+  embed(source: FaceSource): Promise<Float32Array>;
+  list(): Promise<Enrollment[]>;
+  remove(id: string): Promise<boolean>;
+  clear(): Promise<void>;
+  exportEnrollments(): Promise<Uint8Array>;
+  importEnrollments(bytes: Uint8Array, options?: ImportOptions): Promise<number>;
+  verifyLive(id: string, camera: Camera | HTMLVideoElement | HTMLCanvasElement, options?: LiveOptions): Promise<LiveResult>;
+  identifyLive(camera: Camera | HTMLVideoElement | HTMLCanvasElement, options?: LiveOptions): Promise<LiveSignIn>;
+  /** Stops the worker. */
+  free(): void;
+  [Symbol.dispose](): void;
+}
+
+/** `FaceVerifier.create(options)` run in a Web Worker (pkg/worker.js); resolves to its proxy. */
+export function createWorkerVerifier(options?: CreateOptions): Promise<WorkerVerifier>;

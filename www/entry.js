@@ -6,6 +6,7 @@
 //   when Vite's dev server has pre-bundled it into node_modules/.vite/deps/ without them.
 // - A response that is not the file (a dev server's HTML fallback page, a 404) is an error that
 //   names the URL and the fix, not WebAssembly's "expected magic word" CompileError.
+// - `createWorkerVerifier(options)` runs all of it in a Web Worker (./worker.js) behind a proxy.
 import initModule, { Camera, FaceVerifier } from "./facegate.js";
 
 export * from "./facegate.js";
@@ -125,6 +126,143 @@ export default function init(options = {}) {
     throw e;
   });
   return loading;
+}
+
+/** An error as facegate throws it, from its parts (as the worker posts them). */
+function rebuilt({ code, message, retryAfterMs }) {
+  const error = failure(code, message);
+  if (retryAfterMs !== undefined) error.retryAfterMs = retryAfterMs;
+  return error;
+}
+
+/**
+ * A source as the worker can take it, and what to transfer: encoded bytes (a copy), `ImageData`
+ * (a copy), a `Camera`'s current frame, or an `ImageBitmap` of anything drawable (video, canvas,
+ * image, bitmap), made by the browser off the main thread.
+ */
+async function posted(source) {
+  if (source instanceof Uint8Array) {
+    const copy = source.slice();
+    return [copy, [copy.buffer]];
+  }
+  if (source instanceof ImageData) return [source, []];
+  if (typeof source?.frame === "function") {
+    const image = source.frame();
+    return [image, [image.data.buffer]];
+  }
+  try {
+    const bitmap = await createImageBitmap(source);
+    return [bitmap, [bitmap]];
+  } catch (e) {
+    throw failure("INVALID_FRAME", `not a frame source (${e?.message ?? e})`);
+  }
+}
+
+/** The worker; from Vite's dependency cache, the one in node_modules/facegate/pkg/. */
+function startWorker() {
+  if (import.meta.url.includes("/node_modules/.vite/")) {
+    return new Worker(new URL("../../facegate/pkg/worker.js", import.meta.url), { type: "module" });
+  }
+  return new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+}
+
+/**
+ * A FaceVerifier running in a Web Worker (pkg/worker.js), so the page never waits on the models:
+ * the same API, but every method returns a promise (`detect` and `embed` too).
+ */
+class WorkerVerifier {
+  #worker;
+  #calls = new Map();
+  #next = 0;
+
+  constructor(worker) {
+    this.#worker = worker;
+    worker.onmessage = (event) => this.#receive(event.data);
+    worker.onerror = (event) => {
+      event.preventDefault();
+      const error = failure("LOAD", `facegate's worker failed: ${event.message ?? "its script could not be loaded"}`);
+      this.#calls.forEach(({ reject }) => reject(error));
+      this.#calls.clear();
+    };
+  }
+
+  static async create(options) {
+    const { onProgress, ...rest } = options ?? {};
+    const verifier = new WorkerVerifier(startWorker());
+    try {
+      Object.assign(verifier, await verifier.#call("create", [rest], { onProgress }));
+    } catch (e) {
+      verifier.free();
+      throw e;
+    }
+    return verifier;
+  }
+
+  /** Posts `method(args)` to the worker; `onProgress` and `camera` serve its messages meanwhile. */
+  #call(method, args, { transfer = [], onProgress, camera } = {}) {
+    const call = ++this.#next;
+    return new Promise((resolve, reject) => {
+      this.#calls.set(call, { resolve, reject, onProgress, camera });
+      this.#worker.postMessage({ call, method, args }, transfer);
+    });
+  }
+
+  #receive({ call, result, error, progress, frameWanted }) {
+    const pending = this.#calls.get(call);
+    if (!pending) return;
+    if (progress) return pending.onProgress?.(progress);
+    if (frameWanted !== undefined) {
+      return posted(pending.camera).then(
+        ([image, transfer]) => this.#worker.postMessage({ frame: frameWanted, image }, transfer),
+        (e) => pending.reject(e),
+      );
+    }
+    this.#calls.delete(call);
+    if (error) pending.reject(rebuilt(error));
+    else pending.resolve(result);
+  }
+
+  /** A call whose argument `at` is a frame source. */
+  async #withSource(method, args, at) {
+    const [source, transfer] = await posted(args[at]);
+    return this.#call(method, args.with(at, source), { transfer });
+  }
+
+  enroll(id, source) { return this.#withSource("enroll", [id, source], 1); }
+  verify(id, source) { return this.#withSource("verify", [id, source], 1); }
+  identify(source, options) { return this.#withSource("identify", [source, options], 0); }
+  detect(source) { return this.#withSource("detect", [source], 0); }
+  embed(source) { return this.#withSource("embed", [source], 0); }
+  list() { return this.#call("list", []); }
+  remove(id) { return this.#call("remove", [id]); }
+  clear() { return this.#call("clear", []); }
+  exportEnrollments() { return this.#call("exportEnrollments", []); }
+  importEnrollments(bytes, options) {
+    const copy = bytes instanceof Uint8Array ? bytes.slice() : bytes;
+    return this.#call("importEnrollments", [copy, options], { transfer: copy?.buffer ? [copy.buffer] : [] });
+  }
+  verifyLive(id, camera, options = {}) {
+    const { onProgress, ...rest } = options;
+    return this.#call("verifyLive", [id, rest], { onProgress, camera });
+  }
+  identifyLive(camera, options = {}) {
+    const { onProgress, ...rest } = options;
+    return this.#call("identifyLive", [rest], { onProgress, camera });
+  }
+
+  /** Stops the worker. */
+  free() {
+    this.#worker.terminate();
+  }
+
+  [Symbol.dispose]() {
+    this.free();
+  }
+}
+
+/** `FaceVerifier.create(options)` in a Web Worker: resolves to its page-side proxy. */
+export function createWorkerVerifier(options) {
+  return WorkerVerifier.create(options);
 }
 
 const started = { create: FaceVerifier.create, start: Camera.start };

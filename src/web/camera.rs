@@ -26,11 +26,12 @@ pub struct Camera {
     stream: MediaStream,
 }
 
-/// Waits for `ms` milliseconds on the browser's timer.
+/// Waits for `ms` milliseconds on the global `setTimeout` (a window's or a worker's).
 pub(super) async fn sleep(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        let set_timeout = js_sys::Reflect::get(&js_sys::global(), &"setTimeout".into());
+        if let Ok(f) = set_timeout.and_then(|f| f.dyn_into::<js_sys::Function>()) {
+            let _ = f.call2(&JsValue::NULL, &resolve, &ms.into());
         }
     });
     let _ = JsFuture::from(promise).await;

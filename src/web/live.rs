@@ -92,15 +92,20 @@ impl From<LiveVerification> for LiveResult {
     }
 }
 
-/// The current frame of a `Camera` (anything with a `frame()` method) or of a drawable source.
-fn grab(source: &JsValue) -> Result<Frame, JsValue> {
+/// The current frame of a `Camera` (anything with a `frame()` method, which may return a promise:
+/// the worker's frames come from the page) or of a drawable source.
+async fn grab(source: &JsValue) -> Result<Frame, JsValue> {
     let frame_fn = match source.is_object() {
         true => js_sys::Reflect::get(source, &"frame".into())?,
         false => JsValue::UNDEFINED,
     };
-    match frame_fn.dyn_ref::<js_sys::Function>() {
-        Some(f) => source::frame_from(&f.call0(source)?),
-        None => source::frame_from(source),
+    let Some(f) = frame_fn.dyn_ref::<js_sys::Function>() else {
+        return source::frame_from(source);
+    };
+    let frame = f.call0(source)?;
+    match frame.dyn_ref::<js_sys::Promise>() {
+        Some(promise) => source::frame_from(&wasm_bindgen_futures::JsFuture::from(promise.clone()).await?),
+        None => source::frame_from(&frame),
     }
 }
 
@@ -111,7 +116,7 @@ async fn challenge(inner: &Inner, camera: &JsValue, opts: &LiveOptions) -> Resul
     let mut session = Session::new(challenge);
     let mut last = None;
     loop {
-        let frame = grab(camera)?;
+        let frame = grab(camera).await?;
         let progress = session.push(&inner.pipeline, &frame, js_sys::Date::now(), inner.gallery.rule())?;
         if last != Some(progress) {
             last = Some(progress);

@@ -31,30 +31,40 @@ function clip(kind) {
   return out;
 }
 
-async function challenge(kind) {
-  return withBrowser(join(work, `profile-${kind}`), clip(kind), async (browser) => {
+/** The challenge on a clip of `kind`, on the page or (`worker`) through createWorkerVerifier. */
+async function challenge(kind, worker = false) {
+  return withBrowser(join(work, `profile-${kind}-${worker}`), clip(kind), async (browser) => {
     const page = await openPage(browser, `${server.url}/tests/e2e/page.html`);
-    return page.evaluate(async (steps) => {
-      await fv.clear();
-      await fv.enroll("colin", await lfw("Colin_Powell/Colin_Powell_0002.jpg"));
+    return page.evaluate(async ([steps, worker]) => {
+      const verifier = worker ? await createWorkerVerifier({ storage: "memory" }) : fv;
+      await verifier.clear();
+      await verifier.enroll("colin", await lfw("Colin_Powell/Colin_Powell_0002.jpg"));
       cam.stop();
       window.cam = await Camera.start(document.getElementById("video"));
       const prompts = [];
       const started = performance.now();
-      const r = await fv.verifyLive("colin", cam, { steps, onProgress: (p) => prompts.push(p.prompt) });
+      const r = await verifier.verifyLive("colin", cam, { steps, onProgress: (p) => prompts.push(p.prompt) });
       return { ...r, prompts, ms: performance.now() - started };
-    }, steps);
+    }, [steps, worker]);
   });
 }
 
-test("a live head doing the steps passes", async () => {
-  const r = await challenge("live");
-  assert.equal(r.isLive, true, JSON.stringify(r.report));
-  assert.equal(r.isMatch, true, JSON.stringify(r));
-  assert.deepEqual(r.report.done.map((d) => d.step), steps);
-  assert.deepEqual(r.prompts.slice(0, 3), ["turnLeft", "centre", "blink"]);
-  assert.ok(r.report.parallax >= 0.07, JSON.stringify(r.report));
-  assert.ok(r.ms < 10_000, `${r.ms} ms`);
+for (const worker of [false, true]) {
+  test(`a live head doing the steps passes${worker ? " (in a worker)" : ""}`, async () => {
+    const r = await challenge("live", worker);
+    assert.equal(r.isLive, true, JSON.stringify(r.report));
+    assert.equal(r.isMatch, true, JSON.stringify(r));
+    assert.deepEqual(r.report.done.map((d) => d.step), steps);
+    assert.deepEqual(r.prompts.slice(0, 3), ["turnLeft", "centre", "blink"]);
+    assert.ok(r.report.parallax >= 0.07, JSON.stringify(r.report));
+    assert.ok(r.ms < 10_000, `${r.ms} ms`);
+  });
+}
+
+test("a still clip is refused in a worker too", async () => {
+  const r = await challenge("still", true);
+  assert.equal(r.isLive, false, JSON.stringify(r.report));
+  assert.equal(r.report.outcome.reason, "timeout", JSON.stringify(r.report));
 });
 
 for (const [kind, reasons] of [["still", ["timeout"]], ["card", ["timeout", "flat", "wrongMove"]], ["wrong-order", ["wrongMove", "timeout"]]]) {

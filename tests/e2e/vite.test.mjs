@@ -1,6 +1,7 @@
 // The npm tarball as a front-end developer uses it, each in headless Chromium: a fresh project
 // under `vite dev` and `vite build` and built by webpack 5 (none configured), and a plain
-// <script type="module"> page. No `init()`: `create()` starts the module, reporting progress.
+// <script type="module"> page. No `init()`: `create()` starts the module, reporting progress;
+// and `createWorkerVerifier` gives the same answer from a Web Worker.
 // And a page whose wasm is missing gets an error that names the file and the fix.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -24,7 +25,11 @@ const check = `
     await fv.enroll("powell", await lfw("Colin_Powell/Colin_Powell_0001.jpg"));
     const same = await fv.verify("powell", await lfw("Colin_Powell/Colin_Powell_0002.jpg"));
     const other = await fv.verify("powell", await lfw("Serena_Williams/Serena_Williams_0001.jpg"));
-    window.result = { same: same.isMatch, other: other.isMatch };
+    // The same in a Web Worker (the bundler must ship pkg/worker.js and what it imports).
+    const worker = await createWorkerVerifier({ storage: "memory" });
+    await worker.enroll("powell", await lfw("Colin_Powell/Colin_Powell_0001.jpg"));
+    const inWorker = await worker.verify("powell", await lfw("Colin_Powell/Colin_Powell_0002.jpg"));
+    window.result = { same: same.isMatch, other: other.isMatch, worker: inWorker.score === same.score };
     window.progress = progress;
     window.ready = true;
   } catch (e) { window.failed = (e.code ?? "") + " " + (e.message ?? e); }`;
@@ -69,14 +74,14 @@ test("npm pack tarball works in vite dev, a Vite build, a webpack 5 build (no co
   // The LFW photos come through the app's own public folder (Vite serves it in dev and build).
   cpSync(join(lfw, "Colin_Powell"), join(app, "public/lfw/Colin_Powell"), { recursive: true });
   cpSync(join(lfw, "Serena_Williams"), join(app, "public/lfw/Serena_Williams"), { recursive: true });
-  writeFileSync(join(app, "main.js"), `import { FaceVerifier } from "facegate";\n${check}\n`);
+  writeFileSync(join(app, "main.js"), `import { FaceVerifier, createWorkerVerifier } from "facegate";\n${check}\n`);
   run("npx", ["vite", "build", "--logLevel", "warn"], app);
   // webpack 5 with no configuration file: the entry and output on the command line only.
   run("npx", ["webpack", "--mode", "production", "--entry", "./main.js", "--output-path", "./webpack",
     "--no-stats"], app);
   writeFileSync(join(app, "webpack/index.html"), `<!doctype html><script src="main.js"></script>`);
   writeFileSync(join(app, "plain.html"), `<!doctype html><script type="module">
-    import { FaceVerifier } from "./node_modules/facegate/pkg/index.js";
+    import { FaceVerifier, createWorkerVerifier } from "./node_modules/facegate/pkg/index.js";
     ${check}
   </script>`);
 
@@ -87,7 +92,7 @@ test("npm pack tarball works in vite dev, a Vite build, a webpack 5 build (no co
     await withBrowser(join(work, "profile"), null, async (browser) => {
       for (const url of [`${dev.url}/`, `${server.url}/`, `${server.url}/webpack/`, `${server.url}/plain/plain.html`]) {
         const page = await openPage(browser, url);
-        assert.deepEqual(await page.evaluate(() => window.result), { same: true, other: false }, url);
+        assert.deepEqual(await page.evaluate(() => window.result), { same: true, other: false, worker: true }, url);
         // Progress: the wasm's bytes as they arrive, up to all of them.
         const progress = await page.evaluate(() => window.progress);
         const wasm = progress.filter((p) => p.file === "facegate_bg.wasm");

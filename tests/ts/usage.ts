@@ -2,6 +2,8 @@
 // call and result type must type-check as a user would write it.
 import init, {
   Camera,
+  createWorkerVerifier,
+  type WorkerVerifier,
   FaceVerifier,
   type Candidate,
   type CreateOptions,
@@ -22,6 +24,12 @@ export async function usage(video: HTMLVideoElement, bytes: Uint8Array, head: Ui
   const fv: FaceVerifier = await FaceVerifier.create(options);
   const memory = await FaceVerifier.create({ storage: "memory", head: "cosine" });
   const defaults = await FaceVerifier.create();
+  const worker: WorkerVerifier = await createWorkerVerifier({ dbName: "facegate", onProgress: (p) => p.loaded });
+  const found = await worker.detect(video);
+  const vector: Float32Array = await worker.embed(bytes);
+  const checked: VerifyResult = await worker.verify("alice", video);
+  console.log(found.length, vector.length, checked.isMatch, worker.rule.name);
+  worker.free();
   const reported: LoadProgress[] = [];
   await FaceVerifier.create({ storage: "memory", onProgress: (p) => reported.push(p) });
   await init({ module_or_path: new URL("https://example.com/facegate_bg.wasm"), onProgress: (p) => console.log(p.loaded, p.total) });
