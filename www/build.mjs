@@ -41,4 +41,17 @@ copyFileSync("www/entry.js", "pkg/index.js");
 copyFileSync("www/entry.d.ts", "pkg/index.d.ts");
 copyFileSync("www/worker.js", "pkg/worker.js");
 copyFileSync("model/sface.onnx", "pkg/sface.onnx");
+
+// The download a page makes for the default model, against the recorded figure: more than 5 %
+// over it fails the build (www/download-size.json says how to lower it).
+const fetched = ["facegate_bg.wasm", "facegate.js", "index.js", "worker.js"];
+const gzipBytes = fetched.reduce((sum, f) => sum + gzipSync(readFileSync(`pkg/${f}`)).length, 0);
+const recorded = JSON.parse(readFileSync("www/download-size.json", "utf8")).gzipBytes;
+const ratio = gzipBytes / recorded;
+console.log(`download (${fetched.join(" + ")}): ${(gzipBytes / 1e6).toFixed(2)} MB gzip, ` +
+  `${ratio.toFixed(3)}x the recorded ${(recorded / 1e6).toFixed(2)} MB`);
+if (ratio > 1.05) {
+  console.error(`the download grew ${((ratio - 1) * 100).toFixed(1)} % over www/download-size.json (more than 5 %)`);
+  process.exit(1);
+}
 console.log(`pkg/sface.onnx (fetched only for model "sface"): ${size("pkg/sface.onnx")}`);
