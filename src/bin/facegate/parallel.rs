@@ -1,5 +1,5 @@
 //! Work spread over a bounded pool of threads with a progress bar: embedding many image files
-//! (eval-lfw, train-head, report-heads) and training the folds of report-heads.
+//! (eval-lfw, train-head, report-heads), training the folds of report-heads, scoring all pairs.
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -26,12 +26,7 @@ pub fn map_indexed<T: Send>(
     bar: &ProgressBar,
     work: impl Fn(usize) -> Result<T> + Sync + Send,
 ) -> Result<Vec<T>> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.clamp(1, count.max(1)))
-        .thread_name(|i| format!("facegate-worker-{i}"))
-        .build()
-        .context("starting the worker threads")?;
-    let results = pool.install(|| {
+    let results = pool(count, threads)?.install(|| {
         (0..count)
             .into_par_iter()
             .map(|i| {
@@ -43,4 +38,37 @@ pub fn map_indexed<T: Send>(
     });
     bar.finish_and_clear();
     results
+}
+
+/// `work(partial, i)` for every `i` in `0..count` on a pool of `threads` threads, ticking `bar`
+/// per item: each thread's items fold into partials started from `empty()`, which `merge` joins.
+pub fn fold_indexed<T: Send>(
+    count: usize,
+    threads: usize,
+    bar: &ProgressBar,
+    empty: impl Fn() -> T + Sync + Send,
+    work: impl Fn(T, usize) -> T + Sync + Send,
+    merge: impl Fn(T, T) -> T + Sync + Send,
+) -> Result<T> {
+    let result = pool(count, threads)?.install(|| {
+        (0..count)
+            .into_par_iter()
+            .fold(&empty, |partial, i| {
+                let partial = work(partial, i);
+                bar.inc(1);
+                partial
+            })
+            .reduce(&empty, &merge)
+    });
+    bar.finish_and_clear();
+    Ok(result)
+}
+
+/// A pool of `threads` worker threads, at most one per item of `count`.
+fn pool(count: usize, threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.clamp(1, count.max(1)))
+        .thread_name(|i| format!("facegate-worker-{i}"))
+        .build()
+        .context("starting the worker threads")
 }

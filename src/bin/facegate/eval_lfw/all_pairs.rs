@@ -3,7 +3,8 @@
 //! about 240 k and 87 M) scored by the gallery's rule, and open-set identification on the same
 //! embeddings.
 
-use crate::parallel::threads as thread_count;
+use crate::parallel::{fold_indexed, map_indexed, progress};
+use anyhow::Result;
 use facegate::learn::dataset::FaceImage;
 use facegate::{Embedding, Rule};
 use serde::Serialize;
@@ -101,48 +102,35 @@ fn score(rule: &Rule, a: Option<&Embedding>, b: Option<&Embedding>) -> f32 {
     }
 }
 
-/// Scores every pair of `images` on `threads` threads. Rows are dealt round-robin so that the
-/// threads get equal work although row `i` has `n - i - 1` pairs.
-pub fn all_pairs(images: &[FaceImage], rule: &Rule, threads: usize) -> AllPairs {
+/// Scores every pair of `images` on `threads` threads (row `i`: image `i` against the later ones).
+pub fn all_pairs(images: &[FaceImage], rule: &Rule, threads: usize) -> Result<AllPairs> {
     let n = images.len() as u64;
     let same: u64 = count_people(images).values().map(|&k| k * (k - 1) / 2).sum();
     let impostor_pairs = n * n.saturating_sub(1) / 2 - same;
     let keep = (FARS[0] * impostor_pairs as f64).floor() as usize + 1;
     let threshold = rule.threshold();
-    let threads = thread_count(Some(threads));
-    let tally = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|t| {
-                scope.spawn(move || {
-                    let mut tally = Tally::default();
-                    for i in (t..images.len()).step_by(threads) {
-                        let a = &images[i];
-                        for b in &images[i + 1..] {
-                            let s = score(rule, a.embedding.as_ref(), b.embedding.as_ref());
-                            if a.person == b.person {
-                                tally.genuine.push(s);
-                                tally.genuine_accepted += u64::from(s >= threshold);
-                            } else {
-                                tally.impostors += 1;
-                                tally.impostors_accepted += u64::from(s >= threshold);
-                                tally.impostor(s, keep);
-                            }
-                        }
-                    }
-                    tally
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().expect("a scoring thread panicked"))
-            .fold(Tally::default(), |a, b| a.merge(b, keep))
-    });
+    let row = |mut tally: Tally, i: usize| {
+        let a = &images[i];
+        for b in &images[i + 1..] {
+            let s = score(rule, a.embedding.as_ref(), b.embedding.as_ref());
+            if a.person == b.person {
+                tally.genuine.push(s);
+                tally.genuine_accepted += u64::from(s >= threshold);
+            } else {
+                tally.impostors += 1;
+                tally.impostors_accepted += u64::from(s >= threshold);
+                tally.impostor(s, keep);
+            }
+        }
+        tally
+    };
+    let bar = progress(images.len(), "rows of pairs scored");
+    let tally = fold_indexed(images.len(), threads, &bar, Tally::default, row, |a, b| a.merge(b, keep))?;
     let mut top: Vec<f32> = tally.top.into_iter().map(|Reverse(Ordered(s))| s).collect();
     top.sort_by(|a, b| b.total_cmp(a));
     let at_far: Vec<AtFar> = FARS.iter().map(|&far| tar_above(&tally.genuine, &top, tally.impostors, far)).collect();
     let rate = |k: u64, of: u64| if of == 0 { 0.0 } else { k as f64 / of as f64 };
-    AllPairs {
+    Ok(AllPairs {
         genuine_pairs: tally.genuine.len() as u64,
         impostor_pairs: tally.impostors,
         meets_fido: at_far[0].tar >= 0.97,
@@ -150,7 +138,7 @@ pub fn all_pairs(images: &[FaceImage], rule: &Rule, threads: usize) -> AllPairs 
         default_threshold: threshold,
         far_at_default: rate(tally.impostors_accepted, tally.impostors),
         tar_at_default: rate(tally.genuine_accepted, tally.genuine.len() as u64),
-    }
+    })
 }
 
 /// TAR at `far`, given the highest impostor scores in descending order (at least
@@ -201,7 +189,7 @@ pub struct OpenSet {
 }
 
 /// Runs the open-set protocol on `images` with `rule`'s scores.
-pub fn open_set(images: &[FaceImage], rule: &Rule, threads: usize) -> OpenSet {
+pub fn open_set(images: &[FaceImage], rule: &Rule, threads: usize) -> Result<OpenSet> {
     let people = count_people(images);
     let mut enrolled: BTreeMap<&str, &Embedding> = BTreeMap::new();
     for i in images.iter().filter(|i| people[i.person.as_str()] >= 2) {
@@ -214,30 +202,17 @@ pub fn open_set(images: &[FaceImage], rule: &Rule, threads: usize) -> OpenSet {
         .iter()
         .filter(|i| !gallery.iter().any(|(p, e)| *p == i.person && i.embedding.as_ref() == Some(*e)))
         .collect();
-    let threads = thread_count(Some(threads));
     // (is the person enrolled, best-scoring enrolled person is them, best score)
-    let best: Vec<(bool, bool, f32)> = std::thread::scope(|scope| {
-        let chunk = probes.len().div_ceil(threads).max(1);
-        let workers: Vec<_> = probes
-            .chunks(chunk)
-            .map(|part| {
-                let (gallery, people) = (&gallery, &people);
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|probe| {
-                            let (who, s) = gallery
-                                .iter()
-                                .map(|(p, e)| (*p, score(rule, Some(e), probe.embedding.as_ref())))
-                                .max_by(|a, b| a.1.total_cmp(&b.1))
-                                .unwrap_or(("", f32::NEG_INFINITY));
-                            (people[probe.person.as_str()] >= 2, who == probe.person, s)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        workers.into_iter().flat_map(|w| w.join().expect("an identification thread panicked")).collect()
-    });
+    let bar = progress(probes.len(), "probes identified");
+    let best: Vec<(bool, bool, f32)> = map_indexed(probes.len(), threads, &bar, |i| {
+        let probe = probes[i];
+        let (who, s) = gallery
+            .iter()
+            .map(|(p, e)| (*p, score(rule, Some(e), probe.embedding.as_ref())))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap_or(("", f32::NEG_INFINITY));
+        Ok((people[probe.person.as_str()] >= 2, who == probe.person, s))
+    })?;
     let mut unknown: Vec<f32> = best.iter().filter(|b| !b.0).map(|b| b.2).collect();
     unknown.sort_by(|a, b| b.total_cmp(a));
     let known: Vec<&(bool, bool, f32)> = best.iter().filter(|b| b.0).collect();
@@ -250,13 +225,13 @@ pub fn open_set(images: &[FaceImage], rule: &Rule, threads: usize) -> OpenSet {
             OpenSetAt { far, dir: share(known.iter().filter(|b| b.1 && b.2 > threshold).count()), threshold }
         })
         .collect();
-    OpenSet {
+    Ok(OpenSet {
         gallery: gallery.len(),
         known_probes: known.len(),
         unknown_probes: unknown.len(),
         rank1: share(known.iter().filter(|b| b.1).count()),
         at_far,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -278,7 +253,7 @@ mod tests {
             image("c", "1", &[0.0, 0.0, 1.0]),
         ];
         for threads in [1, 3] {
-            let r = all_pairs(&set, &Rule::cosine(), threads);
+            let r = all_pairs(&set, &Rule::cosine(), threads).unwrap();
             assert_eq!((r.genuine_pairs, r.impostor_pairs), (2, 8));
             // FAR 1e-4 of 8 allows no impostor: the threshold is the highest impostor score.
             let highest = set[1].embedding.as_ref().unwrap().cosine(set[3].embedding.as_ref().unwrap());
@@ -293,7 +268,7 @@ mod tests {
     fn a_missing_face_is_a_rejected_pair() {
         let mut set = vec![image("a", "1", &[1.0, 0.0]), image("a", "2", &[1.0, 0.1]), image("b", "1", &[0.0, 1.0])];
         set[1].embedding = None;
-        let r = all_pairs(&set, &Rule::cosine(), 2);
+        let r = all_pairs(&set, &Rule::cosine(), 2).unwrap();
         assert_eq!((r.genuine_pairs, r.impostor_pairs), (1, 2));
         assert_eq!(r.tar_at_default, 0.0);
         assert!(!r.meets_fido);
@@ -308,7 +283,7 @@ mod tests {
             image("b", "2", &[0.8, 0.3, 0.0]), // looks like a: a wrong identification
             image("c", "1", &[0.0, 0.1, 1.0]), // not enrolled
         ];
-        let r = open_set(&set, &Rule::cosine(), 2);
+        let r = open_set(&set, &Rule::cosine(), 2).unwrap();
         assert_eq!((r.gallery, r.known_probes, r.unknown_probes), (2, 2, 1));
         assert_eq!(r.rank1, 0.5);
         // One unknown probe: FAR 1e-2 allows none, the threshold is its best score (0.1 against b).

@@ -161,8 +161,8 @@ fn run_all_pairs(args: &EvalArgs) -> Result<()> {
     let set = load_faces(&pipeline, selection, &args.lfw, &args.source)?;
     let no_face = set.images.iter().filter(|i| i.embedding.is_none()).count();
     let started = Instant::now();
-    let pairs = all_pairs::all_pairs(&set.images, &rule, args.source.threads());
-    let open = all_pairs::open_set(&set.images, &rule, args.source.threads());
+    let pairs = all_pairs::all_pairs(&set.images, &rule, args.source.threads())?;
+    let open = all_pairs::open_set(&set.images, &rule, args.source.threads())?;
     let seconds = started.elapsed().as_secs_f64();
     let scoring = scoring(&rule);
     if args.json {
