@@ -29,25 +29,18 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// `facegate compare A B --select largest --json EXTRA..`, its JSON.
+fn compare(a: &str, b: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["compare", a, b, "--select", "largest", "--json"];
+    args.extend_from_slice(extra);
+    stdout_json(&facegate(&args))
+}
+
 #[test]
 fn compare_tells_same_from_different() {
-    let same = stdout_json(&facegate(&[
-        "compare",
-        &img("Colin_Powell", 1),
-        &img("Colin_Powell", 2),
-        "--select",
-        "largest",
-        "--json",
-    ]));
+    let same = compare(&img("Colin_Powell", 1), &img("Colin_Powell", 2), &[]);
     assert_eq!(same["same"], true, "{same}");
-    let diff = stdout_json(&facegate(&[
-        "compare",
-        &img("Colin_Powell", 1),
-        &img("Serena_Williams", 1),
-        "--select",
-        "largest",
-        "--json",
-    ]));
+    let diff = compare(&img("Colin_Powell", 1), &img("Serena_Williams", 1), &[]);
     assert_eq!(diff["same"], false, "{diff}");
     assert!(same["score"].as_f64() > diff["score"].as_f64());
     assert!(same["box1"]["width"].as_f64().unwrap() > 50.0);
@@ -137,11 +130,6 @@ fn bad_inputs_exit_with_a_code_not_a_panic() {
 #[test]
 fn compare_decides_by_the_bundled_head_unless_told_cosine() {
     let (powell1, powell2, serena) = (img("Colin_Powell", 1), img("Colin_Powell", 2), img("Serena_Williams", 1));
-    let compare = |a: &str, b: &str, extra: &[&str]| {
-        let mut args = vec!["compare", a, b, "--select", "largest", "--json"];
-        args.extend_from_slice(extra);
-        stdout_json(&facegate(&args))
-    };
     let head = compare(&powell1, &powell2, &[]);
     let cosine = compare(&powell1, &powell2, &["--head", "cosine"]);
     assert_eq!(head["same"], true, "{head}");
