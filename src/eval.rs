@@ -148,13 +148,22 @@ pub fn mean_std(values: &[f64]) -> (f64, f64) {
 pub fn tar_at_far(pairs: &[Scored], far: f64) -> (f64, f32) {
     let mut impostors: Vec<f32> = pairs.iter().filter(|p| !p.same).map(|p| p.score).collect();
     let genuine: Vec<f32> = pairs.iter().filter(|p| p.same).map(|p| p.score).collect();
-    if impostors.is_empty() || genuine.is_empty() {
+    if genuine.is_empty() {
         return (0.0, f32::NAN);
     }
     impostors.sort_by(|a, b| b.total_cmp(a));
-    let allowed = (far * impostors.len() as f64).floor() as usize;
-    let threshold = impostors[allowed.min(impostors.len() - 1)];
-    let tar = genuine.iter().filter(|&&s| s > threshold).count() as f64 / genuine.len() as f64;
+    tar_at_far_of(&genuine, &impostors, impostors.len() as u64, far)
+}
+
+/// [`tar_at_far`] from the genuine scores and the highest impostor scores in descending order:
+/// at least the `far * impostors + 1` highest of `impostors` in all (the rest need not be kept).
+/// `(0, NaN)` without impostor scores.
+pub fn tar_at_far_of(genuine: &[f32], highest_impostors: &[f32], impostors: u64, far: f64) -> (f64, f32) {
+    let allowed = (far * impostors as f64).floor() as usize;
+    let Some(&threshold) = highest_impostors.get(allowed.min(highest_impostors.len().saturating_sub(1))) else {
+        return (0.0, f32::NAN);
+    };
+    let tar = genuine.iter().filter(|&&s| s > threshold).count() as f64 / genuine.len().max(1) as f64;
     (tar, threshold)
 }
 

@@ -5,6 +5,7 @@
 
 use crate::parallel::{fold_indexed, map_indexed, progress};
 use anyhow::Result;
+use facegate::eval::tar_at_far_of;
 use facegate::learn::dataset::FaceImage;
 use facegate::{Embedding, Rule};
 use serde::Serialize;
@@ -128,7 +129,13 @@ pub fn all_pairs(images: &[FaceImage], rule: &Rule, threads: usize) -> Result<Al
     let tally = fold_indexed(images.len(), threads, &bar, Tally::default, row, |a, b| a.merge(b, keep))?;
     let mut top: Vec<f32> = tally.top.into_iter().map(|Reverse(Ordered(s))| s).collect();
     top.sort_by(|a, b| b.total_cmp(a));
-    let at_far: Vec<AtFar> = FARS.iter().map(|&far| tar_above(&tally.genuine, &top, tally.impostors, far)).collect();
+    let at_far: Vec<AtFar> = FARS
+        .iter()
+        .map(|&far| {
+            let (tar, threshold) = tar_at_far_of(&tally.genuine, &top, tally.impostors, far);
+            AtFar { far, tar, threshold }
+        })
+        .collect();
     let rate = |k: u64, of: u64| if of == 0 { 0.0 } else { k as f64 / of as f64 };
     Ok(AllPairs {
         genuine_pairs: tally.genuine.len() as u64,
@@ -139,17 +146,6 @@ pub fn all_pairs(images: &[FaceImage], rule: &Rule, threads: usize) -> Result<Al
         far_at_default: rate(tally.impostors_accepted, tally.impostors),
         tar_at_default: rate(tally.genuine_accepted, tally.genuine.len() as u64),
     })
-}
-
-/// TAR at `far`, given the highest impostor scores in descending order (at least
-/// `far * impostors + 1` of them) — the same convention as `facegate::eval::tar_at_far`.
-fn tar_above(genuine: &[f32], top: &[f32], impostors: u64, far: f64) -> AtFar {
-    let allowed = (far * impostors as f64).floor() as usize;
-    let Some(&threshold) = top.get(allowed.min(top.len().saturating_sub(1))) else {
-        return AtFar { far, tar: 0.0, threshold: f32::NAN };
-    };
-    let tar = genuine.iter().filter(|&&s| s > threshold).count() as f64 / genuine.len().max(1) as f64;
-    AtFar { far, tar, threshold }
 }
 
 fn count_people(images: &[FaceImage]) -> BTreeMap<&str, u64> {
