@@ -35,17 +35,17 @@ function failure(code, message) {
   return Object.assign(new Error(message), { code });
 }
 
-/** Reads from `reader` until `count` bytes are in hand: [chunks, bytes read, done]. */
+/** Reads from `reader` until `count` bytes are in hand or it ends: [chunks, bytes read]. */
 async function peek(reader, count) {
   const chunks = [];
   let loaded = 0;
   while (loaded < count) {
     const { done, value } = await reader.read();
-    if (done) return [chunks, loaded, true];
+    if (done) break;
     chunks.push(value);
     loaded += value.length;
   }
-  return [chunks, loaded, false];
+  return [chunks, loaded];
 }
 
 /** What a response that is not the file was, for the error message. */
@@ -73,7 +73,7 @@ async function open(file, onProgress) {
       continue;
     }
     const reader = response.ok && response.body ? response.body.getReader() : null;
-    const [chunks, first, done] = reader ? await peek(reader, file.magic.length) : [[], 0, true];
+    const [chunks, first] = reader ? await peek(reader, file.magic.length) : [[], 0];
     const head = chunks.length ? new Uint8Array(chunks.flatMap((c) => Array.from(c.subarray(0, 16)))) : new Uint8Array();
     if (!reader || first < file.magic.length || file.magic.some((b, i) => head[i] !== b)) {
       reader?.cancel();
@@ -89,7 +89,6 @@ async function open(file, onProgress) {
     const stream = new ReadableStream({
       start(controller) {
         chunks.forEach((c) => controller.enqueue(c));
-        if (done) controller.close();
       },
       async pull(controller) {
         const next = await reader.read();
