@@ -15,10 +15,9 @@ pub const TURN_DEGREES: f32 = 18.0;
 pub const NOD_DEGREES: f32 = 12.0;
 /// Eyes at most this fraction as open as usual (the median over the frames facing the camera)
 /// count as a blink; the opening is the iris model's lid gap ([`crate::Eyes`]). On rendered LFW
-/// blinks (`facegate liveness-clips --check`, 50 people) the closed eyes measured 0.12-0.69 of
-/// the open ones for 45 people (median 0.36) and 0.78-1.02 for the other 5, while open eyes
-/// facing the camera stayed within 0.79-1.13 (0.85 and up but for one person): the threshold
-/// sits in the gap. At 0.85 that one person's open-eye dip passed a wrong-order clip's blink.
+/// blinks (`facegate liveness-clips --check`, 50 people) the closed eyes measured 0.11-0.80 of
+/// the open ones (median 0.33; all but one at most 0.75), while open eyes facing the camera
+/// stayed within 0.79-1.13 (0.85 and up but for one person): the threshold sits in the gap. At 0.85 that one person's open-eye dip passed a wrong-order clip's blink.
 /// (FaceMesh's own lid points gave 0.55-0.89 closed.)
 pub const BLINK_RATIO: f32 = 0.75;
 /// Back at the centre: within these degrees of the starting yaw and pitch, eyes open again.

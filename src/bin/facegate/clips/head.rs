@@ -34,6 +34,10 @@ const LIDS: [[usize; 4]; 14] = [
 const LID_SKIN: [f64; 2] = [0.3, 0.6];
 /// How far the crease comes down when the eye closes, in eye openings.
 const CREASE_DROP: f64 = 0.6;
+/// Skin on the cheekbone below each eye (MediaPipe's third row under it), first eye first (the
+/// first seven rows of [`LIDS`]): a closed lid is shaded towards its colour, since the skin it
+/// shows (sampled under the brow) can be the brow's shadow.
+const SKIN_BELOW: [[usize; 7]; 2] = [[111, 117, 118, 119, 120, 121, 128], [340, 346, 347, 348, 349, 350, 357]];
 /// Each eye's contour (MediaPipe's eye outlines): triangles with all three corners on one are
 /// the eyeball, drawn as if a little behind the lids so the closing lids cover it.
 const EYES: [[usize; 16]; 2] = [
@@ -155,12 +159,14 @@ impl Head {
     /// was found in).
     pub fn draw(&self, pose: &Pose, scene: &Image, target: &mut Image) {
         let (points, texture) = self.posed(pose);
+        let shades = self.lid_shades(&texture, pose.closed as f32, scene);
         let vertices: Vec<Vertex> = points
             .iter()
             .zip(&texture)
-            .map(|(p, t)| {
+            .zip(shades)
+            .map(|((p, t), shade)| {
                 let [x, y] = self.camera.project(*p);
-                Vertex { x: x as f32, y: y as f32, z: p[2] as f32, u: t[0] as f32, v: t[1] as f32 }
+                Vertex { x: x as f32, y: y as f32, z: p[2] as f32, u: t[0] as f32, v: t[1] as f32, shade }
             })
             .collect();
         let layers = [(&self.triangles[..], 0.0), (&self.eyeballs[..], self.eyeball_depth)];
@@ -168,6 +174,32 @@ impl Head {
         if pose.closed > 0.0 {
             self.lashes(&vertices, pose.closed, scene, target);
         }
+    }
+
+    /// Per point, the shade added to its colour: on a closing lid's margin and crease, the
+    /// difference between the skin below the eye and the lid's skin (`texture`, posed), times
+    /// how closed the eyes are; nothing elsewhere, so the brow and the lower lid keep their look.
+    fn lid_shades(&self, texture: &[[f64; 2]], closed: f32, scene: &Image) -> Vec<[f32; 3]> {
+        let mut shades = vec![[0.0; 3]; texture.len()];
+        if closed <= 0.0 {
+            return shades;
+        }
+        let colour = |t: [f64; 2]| scene.sample(t[0] as f32, t[1] as f32);
+        let mean = |colours: Vec<[f32; 3]>| {
+            let n = colours.len() as f32;
+            colours.iter().fold([0.0; 3], |s, c| std::array::from_fn(|k| s[k] + c[k] / n))
+        };
+        for (rows, below) in LIDS.chunks_exact(7).zip(SKIN_BELOW) {
+            let lid = mean(
+                rows.iter().flat_map(|&[_, crease, upper, _]| [crease, upper]).map(|i| colour(texture[i])).collect(),
+            );
+            let skin = mean(below.iter().map(|&i| colour(self.texture[i])).collect());
+            let shade: [f32; 3] = std::array::from_fn(|k| closed * (skin[k] - lid[k]));
+            for &[_, crease, upper, _] in rows {
+                (shades[crease], shades[upper]) = (shade, shade);
+            }
+        }
+        shades
     }
 
     /// The lash line of closing eyes: a dark stroke along each lower lid, corner to corner, in

@@ -3,7 +3,8 @@
 use super::scene::Image;
 
 /// A projected vertex: frame position (x, y), camera depth `z` (> 0, larger is farther) and the
-/// texture position (u, v) it shows, in the texture's continuous pixel coordinates.
+/// texture position (u, v) it shows, in the texture's continuous pixel coordinates, and a `shade`
+/// added to the texture's colour there.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Vertex {
     pub x: f32,
@@ -11,10 +12,12 @@ pub struct Vertex {
     pub z: f32,
     pub u: f32,
     pub v: f32,
+    pub shade: [f32; 3],
 }
 
 /// Draws the triangles of each layer (indices into `vertices`, either winding) over `target`,
-/// sampling `texture` bilinearly at each covered pixel centre; a layer's depth bias is added to
+/// sampling `texture` bilinearly at each covered pixel centre and adding the vertices' shades
+/// (interpolated like the texture position); a layer's depth bias is added to
 /// its depths for the test, so it shows only where nothing else is within that distance in front.
 pub fn draw(layers: &[(&[[usize; 3]], f32)], vertices: &[Vertex], texture: &Image, target: &mut Image) {
     let (w, h) = (target.width, target.height);
@@ -49,7 +52,12 @@ pub fn draw(layers: &[(&[[usize; 3]], f32)], vertices: &[Vertex], texture: &Imag
                 *slot = z + bias;
                 let u = (pa * a.u + pb * b.u + pc * c.u) * z;
                 let v = (pa * a.v + pb * b.v + pc * c.v) * z;
-                target.put(x, y, texture.sample(u, v));
+                let colour = texture.sample(u, v);
+                target.put(
+                    x,
+                    y,
+                    std::array::from_fn(|k| colour[k] + (pa * a.shade[k] + pb * b.shade[k] + pc * c.shade[k]) * z),
+                );
             }
         }
     }
