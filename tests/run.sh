@@ -40,21 +40,21 @@ step "fuzzing: cargo fuzz without ASan, 60 s per target from seed 1 and the comm
 FUZZ_SANITIZER=none FUZZ_SEED=1 bash tests/fuzz.sh 60 # random seeds and ASan: bash tests/fuzz.sh 600
 
 step "clippy, wasm32 (all targets, -D warnings)"
-cargo clippy --release --locked --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy --profile wasm-release --locked --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 step "wasm-bindgen tests in headless Chromium"
 CHROMEDRIVER=/usr/bin/chromedriver \
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   WASM_BINDGEN_TEST_TIMEOUT=600 \
-  cargo test --release --locked --target wasm32-unknown-unknown --test web -- --nocapture
+  cargo test --profile wasm-release --locked --target wasm32-unknown-unknown --test web -- --nocapture
 
 step "npm package (wasm release build, wasm-bindgen --target web, wasm-opt -O3)"
 node www/build.mjs
 # The wasm build never compiles the training code: rustc's dep-info lists every source file.
-if grep -q 'src/learn/' target/wasm32-unknown-unknown/release/facegate.d; then
+if grep -q 'src/learn/' target/wasm32-unknown-unknown/wasm-release/facegate.d; then
   echo "the wasm build compiled src/learn/" >&2; exit 1
 fi
-echo "wasm build: $(tr ' ' '\n' < target/wasm32-unknown-unknown/release/facegate.d | grep -c '^.*src/.*\.rs$') source files, none under src/learn/"
+echo "wasm build: $(tr ' ' '\n' < target/wasm32-unknown-unknown/wasm-release/facegate.d | grep -c '^.*src/.*\.rs$') source files, none under src/learn/"
 
 # Each model is in the package once (a `const` byte slice used in two places was copied twice).
 node -e '
@@ -72,7 +72,7 @@ console.log("each model is in the package once");'
 step "TypeScript declarations (tsc --noEmit on tests/ts/usage.ts)"
 npx tsc -p tests/ts/tsconfig.json
 
-step "end-to-end: demo and liveness with a fake camera, worker mode, SFace, npm pack under vite dev, vite build, webpack 5 and a plain page"
+step "end-to-end: demo and liveness with a fake camera, worker mode, SFace, npm pack under vite dev, vite build, webpack 5 and a plain page, the peer benchmark in short"
 node --test --test-concurrency=1 tests/e2e/
 
 step "model conversion reproduces model/SHA256SUMS (PyPI + npm; SKIPPED only when unreachable)"

@@ -1,4 +1,4 @@
-// Builds the npm package into pkg/: wasm release build (simd128, from .cargo/config.toml),
+// Builds the npm package into pkg/: wasm build with the wasm-release profile (simd128, from .cargo/config.toml),
 // wasm-bindgen --target web, then wasm-opt -O3. Prints the size of each stage. Copies the entry
 // (www/entry.js and its types, as pkg/index.js and pkg/index.d.ts), the worker (pkg/worker.js)
 // and model/sface.onnx to
@@ -26,8 +26,8 @@ if (installed !== `wasm-bindgen ${pinned}`) run("cargo", ["install", "wasm-bindg
 const wasmOpt = "node_modules/.bin/wasm-opt";
 if (!existsSync(wasmOpt)) run("npm", ["ci", "--no-audit", "--no-fund"]);
 
-run("cargo", ["build", "--release", "--locked", "--target", "wasm32-unknown-unknown", "--lib"]);
-const raw = "target/wasm32-unknown-unknown/release/facegate.wasm";
+run("cargo", ["build", "--profile", "wasm-release", "--locked", "--target", "wasm32-unknown-unknown", "--lib"]);
+const raw = "target/wasm32-unknown-unknown/wasm-release/facegate.wasm";
 run("wasm-bindgen", ["--target", "web", "--out-dir", "pkg", raw]);
 const wasm = "pkg/facegate_bg.wasm";
 console.log(`after wasm-bindgen: ${size(wasm)}`);

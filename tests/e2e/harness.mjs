@@ -16,8 +16,11 @@ export const cli = join(root, "target/release/facegate");
 const types = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript",
   ".wasm": "application/wasm", ".jpg": "image/jpeg", ".css": "text/css" };
 
-/** Serves `mounts` ({ "/url/prefix/": "/dir" }) on a free port; resolves to { url, close }. */
-export function serve(mounts) {
+/**
+ * Serves `mounts` ({ "/url/prefix/": "/dir" }) on a free port; resolves to { url, close }.
+ * `served(path, file)` is told of every file sent.
+ */
+export function serve(mounts, served = () => {}) {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
     const prefix = Object.keys(mounts).filter((p) => path.startsWith(p)).sort((a, b) => b.length - a.length)[0];
@@ -28,6 +31,7 @@ export function serve(mounts) {
     if (!file.startsWith(dir)) return res.writeHead(403).end();
     try {
       const body = await readFile(file);
+      served(path, file);
       res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" }).end(body);
     } catch {
       res.writeHead(404).end();
