@@ -47,6 +47,7 @@ pub mod liveness;
 pub mod learn;
 pub mod model;
 pub mod pipeline;
+pub mod profile;
 pub mod rule;
 pub mod store;
 pub mod template;

@@ -144,3 +144,43 @@ fn flip_and_landmark_options_change_the_embedding_but_not_the_identity() {
     assert!(scores.iter().all(|&s| s > 0.6), "{scores:?}");
     assert!(scores[0] != scores[1] && scores[0] != scores[2], "{scores:?}");
 }
+
+#[test]
+fn profile_times_each_stage_in_order_and_passes_errors_on() {
+    use facegate::profile::profile;
+    use std::cell::Cell;
+    // A clock that advances by the call: reading 1 ms, detect 2, landmarks 3, embed 4.
+    let ticks = Cell::new(0.0);
+    let steps = [1.0, 2.0, 3.0, 4.0, 0.0];
+    let calls = Cell::new(0usize);
+    let clock = || {
+        let now = ticks.get();
+        ticks.set(now + steps[calls.get() % 5]);
+        calls.set(calls.get() + 1);
+        now
+    };
+    let times = profile(pipeline(), Selection::Single, 3, || Ok::<_, Error>(astronaut()), clock).unwrap();
+    assert_eq!(calls.get(), 4 * 5, "a warm-up and three timed passes, five clock reads each");
+    let medians = [times.read, times.detect, times.landmarks_align, times.embed, times.total].map(|s| s.median_ms);
+    assert_eq!(medians, [1.0, 2.0, 3.0, 4.0, 9.0]);
+    assert_eq!((times.runs, times.flip), (3, true));
+    // Real clock: every stage takes time, embedding (twice, with flip) the most.
+    let start = std::time::Instant::now();
+    let real = profile(
+        pipeline(),
+        Selection::Single,
+        2,
+        || Ok::<_, Error>(astronaut()),
+        || start.elapsed().as_secs_f64() * 1e3,
+    )
+    .unwrap();
+    assert!(real.detect.median_ms > 0.0 && real.embed.median_ms > real.detect.median_ms, "{real:?}");
+    // Errors: bad run counts, and the pipeline's own (no face in a blank frame).
+    for runs in [0, facegate::profile::MAX_RUNS + 1] {
+        let err = profile(pipeline(), Selection::Single, runs, || Ok::<_, Error>(astronaut()), || 0.0).unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+    }
+    let blank = Frame::from_pixels(&[128; 200 * 200 * 3], 200, 200, 600, PixelFormat::Rgb).unwrap();
+    let err = profile(pipeline(), Selection::Single, 1, || Ok::<_, Error>(blank.clone()), || 0.0).unwrap_err();
+    assert!(matches!(err, Error::NoFace), "{err}");
+}

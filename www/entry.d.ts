@@ -19,7 +19,7 @@ export default function init(options?: InitOptions): Promise<InitOutput>;
 
 import type {
   Candidate, CreateOptions, DetectedFace, EnrollResult, Enrollment, FaceSource, IdentifyOptions, ImportOptions,
-  LiveOptions, LiveResult, LiveSignIn, RuleInfo, VerifyResult, Camera,
+  LiveOptions, LiveResult, LiveSignIn, RuleInfo, StageTimes, VerifyResult, Camera,
 } from "./facegate.js";
 
 /**
@@ -37,6 +37,7 @@ export interface WorkerVerifier {
   identify(source: FaceSource, options?: IdentifyOptions): Promise<Candidate[]>;
   detect(source: FaceSource): Promise<DetectedFace[]>;
   embed(source: FaceSource): Promise<Float32Array>;
+  profile(source: FaceSource, runs?: number): Promise<StageTimes>;
   list(): Promise<Enrollment[]>;
   remove(id: string): Promise<boolean>;
   clear(): Promise<void>;

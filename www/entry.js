@@ -232,6 +232,7 @@ class WorkerVerifier {
   identify(source, options) { return this.#withSource("identify", [source, options], 0); }
   detect(source) { return this.#withSource("detect", [source], 0); }
   embed(source) { return this.#withSource("embed", [source], 0); }
+  profile(source, runs) { return this.#withSource("profile", [source, runs], 0); }
   list() { return this.#call("list", []); }
   remove(id) { return this.#call("remove", [id]); }
   clear() { return this.#call("clear", []); }

@@ -495,6 +495,29 @@ impl FaceVerifier {
         to_js(&faces.iter().map(|f| DetectedFace { bbox: f.bbox, score: f.score }).collect::<Vec<_>>())
     }
 
+    /// How long each stage takes on the one face in `source`: `runs` passes (default 20, at most
+    /// 1000) after a warm-up, each reading the source again; median, p10 and p90 in ms of
+    /// reading, detection, landmarks + alignment, embedding and their total, as `facegate bench`
+    /// prints natively. It blocks for the whole run: call it in a worker or while nothing moves.
+    #[wasm_bindgen(unchecked_return_type = "StageTimes")]
+    pub fn profile(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "FaceSource")] source: JsValue,
+        runs: Option<u32>,
+    ) -> Result<JsValue, JsValue> {
+        let performance = js_sys::Reflect::get(&js_sys::global(), &"performance".into())?;
+        let performance: web_sys::Performance = performance.dyn_into()?;
+        let runs = runs.map_or(20, |r| r as usize);
+        let times = crate::profile::profile(
+            &self.inner.pipeline,
+            Selection::Single,
+            runs,
+            || source::frame_from(&source),
+            || performance.now(),
+        )?;
+        to_js(&times)
+    }
+
     /// The unit-length embedding of the one face in `source`.
     pub fn embed(
         &self,

@@ -149,3 +149,18 @@ export interface LiveSignIn {
 export type ErrorCode = "NO_FACE" | "MULTIPLE_FACES" | "FACE_TOO_SMALL" | "INVALID_FRAME" | "MODEL" | "UNKNOWN_ID"
   | "MODEL_MISMATCH" | "INVALID_TEMPLATE" | "INVALID_ARGUMENT" | "MISMATCH" | "LIMIT" | "STORAGE" | "CAMERA" | "LOCKED"
   | "LOAD";
+/** One stage's time over `profile`'s runs, ms. */
+export interface Spread { medianMs: number; p10Ms: number; p90Ms: number }
+/** What `profile` measured: each stage of the pipeline on one face. */
+export interface StageTimes {
+  runs: number;
+  /** Whether the embedding included the mirror image (the embedder ran twice). */
+  flip: boolean;
+  /** Reading the source into a frame. */
+  read: Spread;
+  detect: Spread;
+  landmarksAlign: Spread;
+  embed: Spread;
+  /** detect + landmarksAlign + embed. */
+  total: Spread;
+}

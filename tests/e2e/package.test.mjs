@@ -71,13 +71,22 @@ test("enroll from the camera, survive a reload, verify and identify across camer
       jt.push(performance.now() - t);
     }
     jt.sort((a, b) => a - b);
-    return { camera: times[10], jpeg: jt[10] };
+    return { camera: times[10], jpeg: jt[10], stages: fv.profile(jpeg, 20) };
   });
-  const native = JSON.parse(execFileSync(cli, ["bench", lfwImage("Colin_Powell", 2), "--runs", "20", "--json"]).toString());
-  const nativeMs = native.steps.decode.median_ms + native.steps.total.median_ms;
+  const native = JSON.parse(execFileSync(cli, ["bench", lfwImage("Colin_Powell", 2), "--runs", "20", "--json"]).toString()).profile;
+  const nativeMs = native.read.medianMs + native.total.medianMs;
   console.log(`verify per frame, median of 20: browser camera 640x480 ${timing.camera.toFixed(1)} ms; ` +
     `browser Colin_Powell_0002.jpg ${timing.jpeg.toFixed(1)} ms vs native ${nativeMs.toFixed(1)} ms ` +
     `(wasm/native ${(timing.jpeg / nativeMs).toFixed(2)}x)`);
+  // The same stages timed by the same code (facegate::profile) on both sides.
+  const stages = ["read", "detect", "landmarksAlign", "embed", "total"];
+  console.log(`per stage, median of 20, wasm / native: ${stages.map((k) => `${k} ${timing.stages[k].medianMs.toFixed(1)} / ` +
+    `${native[k].medianMs.toFixed(1)} ms (${(timing.stages[k].medianMs / native[k].medianMs).toFixed(2)}x)`).join(", ")}`);
+  for (const k of stages.slice(1)) {
+    assert.ok(timing.stages[k].medianMs > 0 && timing.stages[k].p90Ms >= timing.stages[k].medianMs, k);
+  }
+  assert.equal(timing.stages.runs, 20);
+  assert.equal(timing.stages.flip, native.flip);
   assert.ok(timing.jpeg > 0 && nativeMs > 0);
   });
 

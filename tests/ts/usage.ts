@@ -13,6 +13,7 @@ import init, {
   type FacegateError,
   type LoadProgress,
   type RuleInfo,
+  type StageTimes,
   type VerifyResult,
 } from "facegate";
 
@@ -28,6 +29,7 @@ export async function usage(video: HTMLVideoElement, bytes: Uint8Array, head: Ui
   const found = await worker.detect(video);
   const vector: Float32Array = await worker.embed(bytes);
   const checked: VerifyResult = await worker.verify("alice", video);
+  const timed: StageTimes = await worker.profile(bytes, 10);
   console.log(found.length, vector.length, checked.isMatch, worker.rule.name);
   worker.free();
   const reported: LoadProgress[] = [];
@@ -64,6 +66,8 @@ export async function usage(video: HTMLVideoElement, bytes: Uint8Array, head: Ui
   const sha: string = fv.modelSha256;
   const embedding: Float32Array = fv.embed(bytes);
   const faces = fv.detect(video);
+  const stages: StageTimes = fv.profile(bytes);
+  console.log(stages.embed.medianMs / stages.total.medianMs, stages.flip, timed.landmarksAlign.p90Ms);
   cam.stop();
   try {
     await fv.verify("bob", bytes);
