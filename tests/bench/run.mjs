@@ -1,7 +1,8 @@
 // `npm run bench`: facegate against @vladmandic/human and @vladmandic/face-api (both on
 // tfjs's wasm backend, SIMD, one thread) in Debian's Chromium, on the same frames (LFW pairs,
 // each photo centred on a 640x480 grey frame). Prints one JSON line: per library the cold start
-// (navigation → first verify result, in a fresh profile, median of --cold runs), the median and
+// (navigation → first verify result, in a fresh profile, median of --cold runs; `readyMs`: when
+// its code and models were ready), the median and
 // p90 ms per verified frame over --rounds interleaved passes in one page, faces found, matches,
 // and the gzip -6 bytes of everything the cold page fetched for it; then the peer/facegate ratios.
 // Options: --pairs N (default 10) --rounds N (default 5) --cold N (default 3).
@@ -62,7 +63,7 @@ async function onPage(fn) {
   }
 }
 
-const out = Object.fromEntries(names.map((n) => [n, { coldMs: [], frames: [] }]));
+const out = Object.fromEntries(names.map((n) => [n, { coldMs: [], readyMs: [], frames: [] }]));
 let chosen;
 try {
   // The first --pairs pairs whose two frames show one face each (LFW photos may show bystanders).
@@ -74,8 +75,9 @@ try {
   for (let r = 0; r < colds; r++) {
     for (const name of names.map((_, i) => names[(i + r) % names.length])) {
       fetched = new Set();
-      const { ms, first } = await onPage((page) => page.evaluate(([n, p]) => window.bench.cold(n, p), [name, chosen[0]]));
+      const { ms, readyMs, first } = await onPage((page) => page.evaluate(([n, p]) => window.bench.cold(n, p), [name, chosen[0]]));
       out[name].coldMs.push(ms);
+      out[name].readyMs.push(readyMs);
       out[name].firstMatched ??= first.same;
       out[name].gzipBytes ??= [...fetched].reduce((sum, f) => sum + gzipSync(readFileSync(f), { level: 6 }).length, 0);
       fetched = null;
@@ -99,11 +101,11 @@ try {
 }
 
 const libs = Object.fromEntries(names.map((name) => {
-  const { coldMs, frames, gzipBytes, firstMatched } = out[name];
+  const { coldMs, readyMs, frames, gzipBytes, firstMatched } = out[name];
   const ms = frames.map((f) => f[0]);
   const lastPass = frames.slice(-chosen.length);
   return [name, {
-    coldStartMs: round1(median(coldMs)), coldStartRunsMs: coldMs.map(round1),
+    coldStartMs: round1(median(coldMs)), coldStartRunsMs: coldMs.map(round1), readyMs: round1(median(readyMs)),
     perFrameMedianMs: round1(median(ms)), perFrameP90Ms: round1(quantile(ms, 0.9)),
     facesFound: lastPass.filter((f) => f[1] > 0).length, matched: lastPass.filter((f) => f[2]).length,
     frames: chosen.length, firstMatched, downloadGzipBytes: gzipBytes,
