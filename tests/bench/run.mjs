@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { parseArgs } from "node:util";
-import { lfw, lfwImage, root, serve, withBrowser } from "../e2e/harness.mjs";
+import { lfw, root, serve, withBrowser } from "../e2e/harness.mjs";
 
 const { values } = parseArgs({ options: {
   pairs: { type: "string", default: "10" }, rounds: { type: "string", default: "5" }, cold: { type: "string", default: "3" },
@@ -23,7 +23,7 @@ const names = ["facegate", "human", "faceapi"];
 /** LFW's same-person pairs (pairs.txt), as page URLs. */
 function pairs() {
   const lines = readFileSync(join(lfw, "pairs.txt"), "utf8").split("\n").slice(1).map((l) => l.trim().split(/\s+/));
-  const url = (name, n) => lfwImage(name, n).replace(lfw, "/lfw");
+  const url = (name, n) => `/lfw/${name}/${name}_${n.padStart(4, "0")}.jpg`;
   return lines.filter((f) => f.length === 3).map(([name, a, b]) => [url(name, a), url(name, b)]);
 }
 
