@@ -116,6 +116,28 @@ impl From<Embedding> for Vec<f32> {
     }
 }
 
+/// A face embedded for a decision in two steps: [`Probe::quick`], the crop alone (one pass),
+/// decides when it is clearly on one side of the threshold; otherwise [`Embedder::complete`]
+/// adds the mirror image, for the same embedding as [`Embedder::embed`] with flip.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    /// The crop and its raw output, while the mirror pass has not run.
+    mirror_pending: Option<(AlignedFace, Vec<f32>)>,
+    quick: Embedding,
+}
+
+impl Probe {
+    /// The embedding of the crop alone.
+    pub fn quick(&self) -> &Embedding {
+        &self.quick
+    }
+
+    /// Whether [`Embedder::complete`] has a mirror pass to run (the probe was made with flip).
+    pub fn is_partial(&self) -> bool {
+        self.mirror_pending.is_some()
+    }
+}
+
 /// An embedding network on aligned 112x112 crops, optimised once and reused.
 #[derive(Clone)]
 pub struct Embedder {
@@ -158,12 +180,35 @@ impl Embedder {
 
     /// The embedding of one crop; with `flip`, of the crop and its mirror image summed.
     pub fn embed(&self, face: &AlignedFace, flip: bool) -> Result<Embedding> {
-        let mut sum = self.raw(face)?;
-        if flip {
-            let mirrored = self.raw(&face.flipped())?;
-            sum.iter_mut().zip(mirrored).for_each(|(s, m)| *s += m);
+        let raw = self.raw(face)?;
+        match flip {
+            true => self.with_mirror(face, raw),
+            false => Embedding::new(raw),
         }
-        Embedding::new(sum)
+    }
+
+    /// The first pass of a probe: the crop alone. With `flip`, [`Embedder::complete`] adds the
+    /// mirror image later, when a decision needs it.
+    pub fn probe(&self, face: AlignedFace, flip: bool) -> Result<Probe> {
+        let raw = self.raw(&face)?;
+        let quick = Embedding::new(raw.clone())?;
+        Ok(Probe { mirror_pending: flip.then_some((face, raw)), quick })
+    }
+
+    /// The probe's full embedding, as [`Embedder::embed`] gives it: one more pass (the mirror
+    /// image) when the probe was made with `flip`, none otherwise.
+    pub fn complete(&self, probe: &Probe) -> Result<Embedding> {
+        match &probe.mirror_pending {
+            Some((face, raw)) => self.with_mirror(face, raw.clone()),
+            None => Ok(probe.quick.clone()),
+        }
+    }
+
+    /// `raw` (the crop's output) plus the output of its mirror image, normalised.
+    fn with_mirror(&self, face: &AlignedFace, mut raw: Vec<f32>) -> Result<Embedding> {
+        let mirrored = self.raw(&face.flipped())?;
+        raw.iter_mut().zip(mirrored).for_each(|(s, m)| *s += m);
+        Embedding::new(raw)
     }
 
     fn raw(&self, face: &AlignedFace) -> Result<Vec<f32>> {

@@ -2,6 +2,8 @@
 //! other nine folds, TAR at a fixed FAR, and the ROC curve.
 
 use crate::error::{Error, Result};
+use crate::rule::{Rule, Verification};
+use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 /// One image of LFW: person name and 1-based image number.
@@ -107,6 +109,62 @@ pub fn best_threshold(pairs: &[Scored]) -> f32 {
         }
     }
     best
+}
+
+/// A probe decided on twice: with its full embedding and with its quick one (the crop alone,
+/// see [`Probe`](crate::embed::Probe)).
+#[derive(Debug, Clone, Copy)]
+pub struct QuickPair {
+    /// The decision on the full probe.
+    pub full: Verification,
+    /// The decision on the quick probe.
+    pub quick: Verification,
+    /// Same person?
+    pub same: bool,
+    /// Fold, 0-based.
+    pub fold: usize,
+}
+
+/// What deciding on the quick probe when it is clear ([`Rule::is_clear`]), and on the full one
+/// otherwise, does over a set of pairs, compared with always deciding on the full one.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuickSummary {
+    /// The rule's name.
+    pub rule: &'static str,
+    /// The margin the quick decision needed ([`Rule::quick_margin`]).
+    pub margin: f32,
+    /// Pairs decided.
+    pub pairs: usize,
+    /// Pairs whose quick decision was not clear, so the mirror pass ran.
+    pub completed: usize,
+    /// Pairs decided differently from the full probe's decision.
+    pub changed: usize,
+    /// The largest change of [`Rule::clearance`] from the full to the quick probe.
+    pub max_shift: f32,
+    /// Its 99th percentile.
+    pub shift_p99: f32,
+    /// The scores the two-step verify decides on (the quick one where it was clear).
+    #[serde(skip)]
+    pub scores: Vec<Scored>,
+}
+
+/// Summarises the two-step verify of `pairs` under `rule`.
+pub fn quick_summary(rule: &Rule, pairs: &[QuickPair]) -> QuickSummary {
+    let mut shifts: Vec<f32> =
+        pairs.iter().map(|p| (rule.clearance(&p.full) - rule.clearance(&p.quick)).abs()).collect();
+    shifts.sort_by(f32::total_cmp);
+    let decided: Vec<(&QuickPair, Verification)> =
+        pairs.iter().map(|p| (p, if rule.is_clear(&p.quick) { p.quick } else { p.full })).collect();
+    QuickSummary {
+        rule: rule.name(),
+        margin: rule.quick_margin(),
+        pairs: pairs.len(),
+        completed: pairs.iter().filter(|p| !rule.is_clear(&p.quick)).count(),
+        changed: decided.iter().filter(|(p, v)| v.is_match != p.full.is_match).count(),
+        max_shift: shifts.last().copied().unwrap_or(0.0),
+        shift_p99: shifts.get((shifts.len().saturating_sub(1) as f64 * 0.99).round() as usize).copied().unwrap_or(0.0),
+        scores: decided.iter().map(|(p, v)| Scored { score: v.value(), same: p.same, fold: p.fold }).collect(),
+    }
 }
 
 /// Result of one test fold.

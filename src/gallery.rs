@@ -226,9 +226,26 @@ impl<S: Store> Gallery<S> {
     /// with the time left) before any comparison; a non-match counts as a failed attempt and a
     /// match resets the count (see [`Gallery::record_attempt`]).
     pub async fn verify(&self, id: &str, probe: &Embedding) -> Result<Verification> {
+        self.verify_in_steps(id, probe, || Ok(probe.clone())).await
+    }
+
+    /// 1:1 on a probe embedded in two steps (see [`Probe`](crate::embed::Probe)): decided on
+    /// `quick` when that decision is clear ([`Rule::is_clear`]), else on `complete()` (the full
+    /// embedding, e.g. [`Pipeline::complete`](crate::Pipeline::complete)), which then runs. Locks
+    /// and attempts as [`Gallery::verify`]; one attempt either way.
+    pub async fn verify_in_steps(
+        &self,
+        id: &str,
+        quick: &Embedding,
+        complete: impl FnOnce() -> Result<Embedding>,
+    ) -> Result<Verification> {
         let attempts = self.store.attempts(id).await?;
         attempts.check(id, (self.clock)())?;
-        let verification = self.rule.decide(&self.template(id).await?, probe)?;
+        let template = self.template(id).await?;
+        let mut verification = self.rule.decide(&template, quick)?;
+        if !self.rule.is_clear(&verification) {
+            verification = self.rule.decide(&template, &complete()?)?;
+        }
         self.record(id, attempts, verification.is_match).await?;
         Ok(verification)
     }
@@ -390,6 +407,26 @@ mod tests {
         assert!(bob.score > 0.999, "{bob:?}");
         let unknown = block_on(g.verify("carol", &e(&[1.0, 0.0, 0.0])));
         assert!(matches!(unknown, Err(Error::UnknownIdentity(id)) if id == "carol"));
+    }
+
+    #[test]
+    fn a_quick_probe_decides_alone_only_when_clear() {
+        let g = gallery(); // cosine threshold 0.5, alice = [1, 0, 0]
+        let completed = std::cell::Cell::new(0);
+        let complete = |v: &[f32]| {
+            completed.set(completed.get() + 1);
+            Ok(e(v))
+        };
+        // Clear either way: the full embedding is never made, even when it would decide otherwise.
+        let clear_yes = block_on(g.verify_in_steps("alice", &e(&[1.0, 0.1, 0.0]), || complete(&[0.0, 1.0, 0.0])));
+        let clear_no = block_on(g.verify_in_steps("alice", &e(&[0.0, 1.0, 0.0]), || complete(&[1.0, 0.0, 0.0])));
+        assert!(clear_yes.unwrap().is_match && !clear_no.unwrap().is_match && completed.get() == 0);
+        // Cosine 0.55, within the margin of 0.5: the full embedding decides.
+        let near = e(&[0.55, (1.0f32 - 0.55 * 0.55).sqrt(), 0.0]);
+        let v = block_on(g.verify_in_steps("alice", &near, || complete(&[0.0, 0.0, 1.0]))).unwrap();
+        assert!(!v.is_match && v.score.abs() < 1e-6 && completed.get() == 1, "{v:?}");
+        let failed = block_on(g.verify_in_steps("alice", &near, || Err(Error::NoFace)));
+        assert!(matches!(failed, Err(Error::NoFace)));
     }
 
     #[test]

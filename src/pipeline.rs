@@ -3,7 +3,7 @@
 
 use crate::align::{align, AlignedFace};
 use crate::detect::{Detector, Face};
-use crate::embed::{Embedder, EmbedderModel, Embedding};
+use crate::embed::{Embedder, EmbedderModel, Embedding, Probe};
 use crate::error::{Error, Result};
 use crate::eyes::Eyes;
 use crate::frame::Frame;
@@ -209,5 +209,19 @@ impl Pipeline {
         let face = self.select(frame, selection)?;
         let embedding = self.embed(frame, &face)?;
         Ok(Described { face, embedding })
+    }
+
+    /// Selects a face and runs the first embedding pass only (the crop alone): a verify that is
+    /// clear on it skips the mirror pass (see [`Rule::is_clear`](crate::Rule::is_clear)).
+    pub fn probe(&self, frame: &Frame, selection: Selection) -> Result<(Face, Probe)> {
+        let face = self.select(frame, selection)?;
+        let probe = self.embedder.probe(self.align(frame, &face)?, self.options.flip)?;
+        Ok((face, probe))
+    }
+
+    /// The full embedding of `probe`, the same as [`Pipeline::describe`] gives (the mirror pass
+    /// runs now when the options flip).
+    pub fn complete(&self, probe: &Probe) -> Result<Embedding> {
+        self.embedder.complete(probe)
     }
 }

@@ -68,11 +68,6 @@ pub struct PipelineArgs {
 }
 
 impl PipelineArgs {
-    /// The same options without the mirror image's embedding.
-    pub fn without_flip(&self) -> PipelineArgs {
-        PipelineArgs { no_flip: true, flip: false, ..self.clone() }
-    }
-
     /// The pipeline with these options (models loaded and optimised).
     pub fn pipeline(&self) -> Result<Pipeline> {
         let landmarks = match self.landmarks {

@@ -32,21 +32,31 @@ impl DataArgs {
 
 /// What embedding one image gave: the embedding (None: no face), and the milliseconds spent
 /// from decoded frame to embedding.
-pub type Outcome = (Option<Embedding>, f64);
+pub type Outcome<T = Embedding> = (Option<T>, f64);
 
 /// Embeds the `selection` face of each file on `threads` threads, in the order given; a file
 /// that cannot be read or decoded stops the run.
 pub fn embed_all(pipeline: &Pipeline, selection: Selection, paths: &[PathBuf], threads: usize) -> Result<Vec<Outcome>> {
+    map_faces(paths, threads, |frame| Ok(pipeline.describe(frame, selection)?.embedding))
+}
+
+/// `face(frame)` for each file on `threads` threads, in the order given, timed; `None` where
+/// it found no face (or only small ones). Any other error stops the run.
+pub fn map_faces<T: Send>(
+    paths: &[PathBuf],
+    threads: usize,
+    face: impl Fn(&facegate::Frame) -> facegate::Result<T> + Sync + Send,
+) -> Result<Vec<Outcome<T>>> {
     map_indexed(paths.len(), threads, &progress(paths.len(), "images ({per_sec}, eta {eta})"), |i| {
         let path = &paths[i];
         let frame = images::decode(path)?;
         let start = Instant::now();
-        let embedding = match pipeline.describe(&frame, selection) {
-            Ok(d) => Some(d.embedding),
+        let value = match face(&frame) {
+            Ok(value) => Some(value),
             Err(facegate::Error::NoFace | facegate::Error::FaceTooSmall { .. }) => None,
             Err(e) => return Err(e).with_context(|| path.display().to_string()),
         };
-        Ok((embedding, start.elapsed().as_secs_f64() * 1e3))
+        Ok((value, start.elapsed().as_secs_f64() * 1e3))
     })
 }
 
