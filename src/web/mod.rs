@@ -3,6 +3,10 @@
 //! keeps enrollments in IndexedDB. Every entry point returns a JS `Error` with a `code` instead
 //! of panicking, and the instance keeps working after an error.
 
+/// talc instead of Rust's default dlmalloc: tract allocates heavily while it optimises the models.
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 mod camera;
 mod error;
 mod live;
