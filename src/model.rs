@@ -16,11 +16,10 @@ pub mod bundled {
     /// MobileFaceNet (sirius-ai weights), 112x112 → 192-d embedding.
     pub static MOBILEFACENET: &[u8] = include_bytes!("../model/mobilefacenet.onnx");
 
-    /// SHA-256 of [`MOBILEFACENET`], hashed once per process (the embedder and the bundled head
-    /// both need it, and hashing 2.7 MB is noticeable in wasm).
+    /// SHA-256 of [`MOBILEFACENET`], as recorded in `model/SHA256SUMS` (a test hashes the bytes
+    /// and compares): hashing 2.7 MB at every start is noticeable in wasm.
     pub fn mobilefacenet_sha256() -> &'static str {
-        static SHA256: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-        SHA256.get_or_init(|| super::sha256_hex(MOBILEFACENET))
+        "57aa1f3bc23188bdbbe2f69c23e933a166676837852d4effd6b0e86600c71d5c"
     }
 }
 
@@ -95,6 +94,7 @@ mod tests {
             let line = sums.lines().find(|l| l.ends_with(file)).unwrap_or_else(|| panic!("{file} not in SHA256SUMS"));
             assert!(line.starts_with(&sha256_hex(bytes)), "{file}: digest differs from SHA256SUMS");
         }
+        assert_eq!(bundled::mobilefacenet_sha256(), sha256_hex(bundled::MOBILEFACENET));
     }
 
     #[test]
