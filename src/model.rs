@@ -39,13 +39,8 @@ pub(crate) struct OnnxModel {
 impl OnnxModel {
     /// Parses and optimises a model taking `[1, side, side, 3]`.
     pub(crate) fn load(name: &'static str, bytes: &[u8], side: usize) -> Result<Self> {
-        let onnx = tract_onnx::onnx();
-        let plan = onnx
-            .proto_model_for_read(&mut &*bytes)
-            .and_then(|mut proto| {
-                fold_fp16_weights(&mut proto);
-                onnx.model_for_proto_model(&proto)
-            })
+        let plan = tract_onnx::onnx()
+            .model_for_read(&mut &*bytes)
             .and_then(|m| m.with_input_fact(0, f32::fact([1, side, side, 3]).into()))
             .and_then(|m| m.into_optimized())
             .and_then(|m| m.into_runnable())
@@ -83,44 +78,6 @@ impl OnnxModel {
     }
 }
 
-/// ONNX's element type numbers for f32 and f16.
-const ONNX_FLOAT: i32 = 1;
-const ONNX_FLOAT16: i32 = 10;
-
-/// Replaces every `Cast` to f32 of an f16 initializer (how the bundled models store their
-/// weights) by an f32 initializer with the same values, before tract sees the graph: the
-/// result is the same, but tract no longer types, declutters and folds about 300 `Cast` nodes,
-/// which is a large part of loading in wasm.
-fn fold_fp16_weights(proto: &mut tract_onnx::pb::ModelProto) {
-    let Some(graph) = proto.graph.as_mut() else { return };
-    let mut folded = Vec::new();
-    graph.node.retain(|node| {
-        let to_f32 = node.attribute.iter().any(|a| a.name == "to" && a.i == ONNX_FLOAT as i64);
-        let weight = (node.op_type == "Cast" && to_f32 && node.input.len() == 1 && node.output.len() == 1)
-            .then(|| graph.initializer.iter().find(|t| t.name == node.input[0]))
-            .flatten()
-            .filter(|t| t.data_type == ONNX_FLOAT16 && t.raw_data.len() % 2 == 0 && !t.raw_data.is_empty());
-        let Some(weight) = weight else { return true };
-        let raw_data = weight
-            .raw_data
-            .chunks_exact(2)
-            .flat_map(|h| f16::from_bits(u16::from_le_bytes([h[0], h[1]])).to_f32().to_le_bytes())
-            .collect();
-        folded.push(tract_onnx::pb::TensorProto {
-            name: node.output[0].clone(),
-            dims: weight.dims.clone(),
-            data_type: ONNX_FLOAT,
-            raw_data,
-            ..Default::default()
-        });
-        false
-    });
-    let used: std::collections::HashSet<&str> =
-        graph.node.iter().flat_map(|n| n.input.iter().map(|i| i.as_str())).collect();
-    graph.initializer.retain(|t| t.data_type != ONNX_FLOAT16 || used.contains(t.name.as_str()));
-    graph.initializer.extend(folded);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,32 +95,6 @@ mod tests {
             assert!(line.starts_with(&sha256_hex(bytes)), "{file}: digest differs from SHA256SUMS");
         }
         assert_eq!(bundled::mobilefacenet_sha256(), sha256_hex(bundled::MOBILEFACENET));
-    }
-
-    #[test]
-    fn folding_the_fp16_weights_removes_the_casts_and_changes_no_output() {
-        let mut proto = tract_onnx::onnx().proto_model_for_read(&mut &*bundled::BLAZEFACE_FRONT).unwrap();
-        let casts = |p: &tract_onnx::pb::ModelProto| {
-            p.graph.as_ref().unwrap().node.iter().filter(|n| n.op_type == "Cast").count()
-        };
-        assert_eq!(casts(&proto), 56);
-        fold_fp16_weights(&mut proto);
-        assert_eq!(casts(&proto), 0);
-        assert!(proto.graph.unwrap().initializer.iter().all(|t| t.data_type != ONNX_FLOAT16));
-        let input: Vec<f32> = (0..128 * 128 * 3).map(|i| ((i * 7919) % 255) as f32 / 127.5 - 1.0).collect();
-        let folded = OnnxModel::load("blazeface", bundled::BLAZEFACE_FRONT, 128).unwrap().run(input.clone()).unwrap();
-        let plain = tract_onnx::onnx()
-            .model_for_read(&mut &*bundled::BLAZEFACE_FRONT)
-            .and_then(|m| m.with_input_fact(0, f32::fact([1, 128, 128, 3]).into()))
-            .and_then(|m| m.into_optimized())
-            .and_then(|m| m.into_runnable())
-            .unwrap();
-        let tensor = Tensor::from_shape(&[1, 128, 128, 3], &input).unwrap();
-        let expected = plain.run(tvec!(tensor.into_tvalue())).unwrap();
-        assert_eq!(folded.len(), expected.len());
-        for (got, want) in folded.iter().zip(&expected) {
-            assert_eq!(got.as_slice(), want.to_plain_array_view::<f32>().unwrap().as_slice().unwrap());
-        }
     }
 
     #[test]
