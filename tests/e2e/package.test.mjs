@@ -53,7 +53,7 @@ test("enroll from the camera, survive a reload, verify and identify across camer
   assert.ok(same.v.probability >= same.v.threshold && same.v.probability <= 1, JSON.stringify(same));
   assert.equal(same.who[0].id, "alice", JSON.stringify(same));
 
-  // Per-frame verify time from the camera, median of 20, next to native on the same photo.
+  // Per-frame verify time from the camera and on a photo, median of 20; per stage next to native.
   const timing = await tab.evaluate(async () => {
     const times = [];
     for (let i = 0; i < 20; i++) {
@@ -74,10 +74,10 @@ test("enroll from the camera, survive a reload, verify and identify across camer
     return { camera: times[10], jpeg: jt[10], stages: fv.profile(jpeg, 20) };
   });
   const native = JSON.parse(execFileSync(cli, ["bench", lfwImage("Colin_Powell", 2), "--runs", "20", "--json"]).toString()).profile;
-  const nativeMs = native.read.medianMs + native.total.medianMs;
+  // verify embeds the probe in two steps (the mirror image only when unclear); the profile below
+  // always embeds both, on both sides.
   console.log(`verify per frame, median of 20: browser camera 640x480 ${timing.camera.toFixed(1)} ms; ` +
-    `browser Colin_Powell_0002.jpg ${timing.jpeg.toFixed(1)} ms vs native ${nativeMs.toFixed(1)} ms ` +
-    `(wasm/native ${(timing.jpeg / nativeMs).toFixed(2)}x)`);
+    `browser Colin_Powell_0002.jpg ${timing.jpeg.toFixed(1)} ms`);
   // The same stages timed by the same code (facegate::profile) on both sides.
   const stages = ["read", "detect", "landmarksAlign", "embed", "total"];
   console.log(`per stage, median of 20, wasm / native: ${stages.map((k) => `${k} ${timing.stages[k].medianMs.toFixed(1)} / ` +
@@ -87,7 +87,7 @@ test("enroll from the camera, survive a reload, verify and identify across camer
   }
   assert.equal(timing.stages.runs, 20);
   assert.equal(timing.stages.flip, native.flip);
-  assert.ok(timing.jpeg > 0 && nativeMs > 0);
+  assert.ok(timing.jpeg > 0 && timing.camera > 0);
   });
 
   // Somebody else on the camera.
