@@ -131,11 +131,6 @@ impl Probe {
     pub fn quick(&self) -> &Embedding {
         &self.quick
     }
-
-    /// Whether [`Embedder::complete`] has a mirror pass to run (the probe was made with flip).
-    pub fn is_partial(&self) -> bool {
-        self.mirror_pending.is_some()
-    }
 }
 
 /// An embedding network on aligned 112x112 crops, optimised once and reused.

@@ -55,7 +55,7 @@ pub mod template;
 pub use align::{align, AlignedFace};
 pub use attempts::{Attempts, Lockout};
 pub use detect::{Detector, DetectorOptions, Face};
-pub use embed::{Embedder, EmbedderModel, Embedding};
+pub use embed::{Embedder, EmbedderModel, Embedding, Probe};
 pub use error::{Error, ErrorCode, Result};
 pub use eyes::Eyes;
 pub use far::{Acceptance, FarTable, IdentifyOptions};
@@ -65,7 +65,7 @@ pub use geometry::{Point, Rect, Similarity};
 pub use head::{Head, HeadKind};
 pub use landmarks::{FivePoints, LandmarkSource, Landmarker, Mesh, Point3};
 pub use pipeline::{Described, Pipeline, PipelineOptions, Selection};
-pub use rule::{Candidate, Rule, Threshold, Verification};
+pub use rule::{Candidate, QuickMargin, Rule, Threshold, Verification};
 #[cfg(not(target_arch = "wasm32"))]
 pub use store::FileStore;
 pub use store::{Damaged, Loaded, MemoryStore, Store};

@@ -146,6 +146,20 @@ fn flip_and_landmark_options_change_the_embedding_but_not_the_identity() {
 }
 
 #[test]
+fn a_probe_completes_to_the_flipped_embedding_and_its_first_step_is_the_unflipped_one() {
+    let frame = lfw_frame("George_W_Bush", 1);
+    let (face, probe) = pipeline().probe(&frame, Selection::Largest).unwrap();
+    let described = pipeline().describe(&frame, Selection::Largest).unwrap();
+    assert_eq!(face, described.face);
+    assert_eq!(pipeline().complete(&probe).unwrap(), described.embedding, "bit for bit");
+    let unflipped = Pipeline::with_options(PipelineOptions { flip: false, ..PipelineOptions::default() }).unwrap();
+    assert_eq!(probe.quick(), &unflipped.describe(&frame, Selection::Largest).unwrap().embedding);
+    assert!(probe.quick() != &described.embedding);
+    let (_, once) = unflipped.probe(&frame, Selection::Largest).unwrap();
+    assert_eq!(&unflipped.complete(&once).unwrap(), once.quick(), "no mirror pass without flip");
+}
+
+#[test]
 fn profile_times_each_stage_in_order_and_passes_errors_on() {
     use facegate::profile::profile;
     use std::cell::Cell;
