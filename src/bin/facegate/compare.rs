@@ -1,8 +1,8 @@
 //! `facegate compare`: are the faces in two photos the same person?
 
 use crate::args::{HeadArg, PipelineArgs};
-use crate::images::{self, describe};
-use anyhow::{Context, Result};
+use crate::images::describe;
+use anyhow::Result;
 use clap::Args;
 use facegate::{Gallery, MemoryStore, Selection};
 use pollster::block_on;
@@ -30,17 +30,13 @@ pub fn run(args: CompareArgs) -> Result<()> {
     let pipeline = args.opts.pipeline()?;
     let gallery = Gallery::new(MemoryStore::new(), pipeline.model_sha256(), args.head.rule(&pipeline)?)?;
     let a = describe(&pipeline, &args.img1, args.opts.selection_or(Selection::Single))?;
-    // The second photo as the browser's verify takes it: the mirror image only if needed.
-    let frame = images::decode(&args.img2)?;
-    let (b, probe) = pipeline
-        .probe(&frame, args.opts.selection_or(Selection::Single))
-        .with_context(|| args.img2.display().to_string())?;
+    let b = describe(&pipeline, &args.img2, args.opts.selection_or(Selection::Single))?;
     block_on(gallery.enroll("img1", vec![a.embedding.clone()]))?;
-    let v = block_on(gallery.verify_in_steps("img1", probe.quick(), || pipeline.complete(&probe)))?;
+    let v = block_on(gallery.verify("img1", &b.embedding))?;
     let rule = v.rule;
     if args.json {
         let out = json!({"same": v.is_match, "score": v.score, "probability": v.probability,
-            "threshold": v.threshold, "rule": rule, "box1": a.face.bbox, "box2": b.bbox});
+            "threshold": v.threshold, "rule": rule, "box1": a.face.bbox, "box2": b.face.bbox});
         println!("{out}");
         return Ok(());
     }
@@ -52,8 +48,8 @@ pub fn run(args: CompareArgs) -> Result<()> {
         ),
         None => println!("{verdict}: cosine score {:.4}, threshold {:.4}", v.score, v.threshold),
     }
-    for (path, face) in [(&args.img1, &a.face), (&args.img2, &b)] {
-        let r = face.bbox;
+    for (path, d) in [(&args.img1, &a), (&args.img2, &b)] {
+        let r = d.face.bbox;
         println!(
             "  {}: face at ({:.0}, {:.0}) {:.0}x{:.0}, detector score {:.2}",
             path.display(),
@@ -61,7 +57,7 @@ pub fn run(args: CompareArgs) -> Result<()> {
             r.y,
             r.width,
             r.height,
-            face.score
+            d.face.score
         );
     }
     Ok(())
