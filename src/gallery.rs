@@ -241,11 +241,7 @@ impl<S: Store> Gallery<S> {
     ) -> Result<Verification> {
         let attempts = self.store.attempts(id).await?;
         attempts.check(id, (self.clock)())?;
-        let template = self.template(id).await?;
-        let mut verification = self.rule.decide(&template, quick)?;
-        if !self.rule.is_clear(&verification) {
-            verification = self.rule.decide(&template, &complete()?)?;
-        }
+        let verification = self.rule.decide_in_steps(&self.template(id).await?, quick, complete)?;
         self.record(id, attempts, verification.is_match).await?;
         Ok(verification)
     }

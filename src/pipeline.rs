@@ -182,16 +182,17 @@ impl Pipeline {
         align(frame, &points)
     }
 
-    /// FaceMesh's points of `face` and its embedding, running FaceMesh once (its points also
-    /// align the face when the landmark source is FaceMesh).
-    pub fn mesh_and_embed(&self, frame: &Frame, face: &Face) -> Result<(Mesh, Embedding)> {
+    /// FaceMesh's points of `face` and the first step of its embedding (see
+    /// [`Pipeline::probe`]), running FaceMesh once (its points also align the face when the
+    /// landmark source is FaceMesh).
+    pub fn mesh_and_probe(&self, frame: &Frame, face: &Face) -> Result<(Mesh, Probe)> {
         let mesh = self.mesh(frame, face)?;
         let points = match self.options.landmarks {
             LandmarkSource::FaceMesh => FivePoints::from_mesh(&mesh),
             LandmarkSource::BlazeFace => FivePoints::from_blazeface(face),
         };
-        let embedding = self.embed_aligned(&align(frame, &points)?)?;
-        Ok((mesh, embedding))
+        let probe = self.embedder.probe(align(frame, &points)?, self.options.flip)?;
+        Ok((mesh, probe))
     }
 
     /// The embedding of an aligned crop (with the mirror image too when `flip` is set).

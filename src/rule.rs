@@ -176,6 +176,21 @@ impl Rule {
         Ok(Verification { score, probability, threshold, is_match: value >= threshold, rule: self.name() })
     }
 
+    /// Decides on `quick` (the first step of a [`Probe`](crate::embed::Probe)) when that decision
+    /// is clear ([`Rule::is_clear`]); otherwise runs `complete` (the full embedding) and decides
+    /// on it.
+    pub fn decide_in_steps(
+        &self,
+        template: &Embedding,
+        quick: &Embedding,
+        complete: impl FnOnce() -> Result<Embedding>,
+    ) -> Result<Verification> {
+        match self.decide(template, quick)? {
+            clear if self.is_clear(&clear) => Ok(clear),
+            _ => self.decide(template, &complete()?),
+        }
+    }
+
     /// How far `verification`'s deciding value is above (positive) or below (negative) the
     /// threshold: in cosine for [`Rule::Cosine`], in log-odds for a head (probabilities near 0
     /// and 1 are compressed, log-odds are not).

@@ -1,6 +1,6 @@
 //! A challenge run on camera frames: each frame through the pipeline (exactly one face, its mesh,
-//! its embedding), every face checked to be the first face's person, the check's progress
-//! returned.
+//! its embedding, in two steps after the first face), every face checked to be the first face's
+//! person, the check's progress returned.
 
 use super::check::{Check, Observation, Outcome, Progress, Report, Seen};
 use super::Challenge;
@@ -32,12 +32,16 @@ impl Session {
     pub fn push(&mut self, pipeline: &Pipeline, frame: &Frame, t_ms: f64, rule: &Rule) -> Result<Progress> {
         let seen = match pipeline.select(frame, Selection::Single) {
             Ok(face) => {
-                let (mesh, embedding) = pipeline.mesh_and_embed(frame, &face)?;
+                let (mesh, probe) = pipeline.mesh_and_probe(frame, &face)?;
+                // The first face is embedded fully (it is the probe decided on at the end); the
+                // others in two steps, like a verify.
                 let same_person = match &self.first {
-                    Some(first) => rule.decide(first, &embedding)?.is_match,
-                    None => true,
+                    Some(first) => rule.decide_in_steps(first, probe.quick(), || pipeline.complete(&probe))?.is_match,
+                    None => {
+                        self.first = Some(pipeline.complete(&probe)?);
+                        true
+                    }
                 };
-                self.first.get_or_insert(embedding);
                 Seen::face(&mesh, pipeline.eyes(frame, &mesh)?, same_person)?
             }
             Err(Error::NoFace | Error::FaceTooSmall { .. }) => Seen::NoFace,
