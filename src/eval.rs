@@ -153,13 +153,14 @@ pub fn quick_summary(rule: &Rule, pairs: &[QuickPair]) -> QuickSummary {
     let mut shifts: Vec<f32> =
         pairs.iter().map(|p| (rule.clearance(&p.full) - rule.clearance(&p.quick)).abs()).collect();
     shifts.sort_by(f32::total_cmp);
+    let clear: Vec<bool> = pairs.iter().map(|p| rule.is_clear(&p.quick)).collect();
     let decided: Vec<(&QuickPair, Verification)> =
-        pairs.iter().map(|p| (p, if rule.is_clear(&p.quick) { p.quick } else { p.full })).collect();
+        pairs.iter().zip(&clear).map(|(p, &clear)| (p, if clear { p.quick } else { p.full })).collect();
     QuickSummary {
         rule: rule.name(),
         margin: rule.quick_margin(),
         pairs: pairs.len(),
-        completed: pairs.iter().filter(|p| !rule.is_clear(&p.quick)).count(),
+        completed: clear.iter().filter(|&&c| !c).count(),
         changed: decided.iter().filter(|(p, v)| v.is_match != p.full.is_match).count(),
         max_shift: shifts.last().copied().unwrap_or(0.0),
         shift_p99: shifts.get((shifts.len().saturating_sub(1) as f64 * 0.99).round() as usize).copied().unwrap_or(0.0),

@@ -226,7 +226,7 @@ impl<S: Store> Gallery<S> {
     /// with the time left) before any comparison; a non-match counts as a failed attempt and a
     /// match resets the count (see [`Gallery::record_attempt`]).
     pub async fn verify(&self, id: &str, probe: &Embedding) -> Result<Verification> {
-        self.verify_in_steps(id, probe, || Ok(probe.clone())).await
+        self.verify_by(id, |template| self.rule.decide(template, probe)).await
     }
 
     /// 1:1 on a probe embedded in two steps (see [`Probe`](crate::embed::Probe)): decided on
@@ -239,9 +239,18 @@ impl<S: Store> Gallery<S> {
         quick: &Embedding,
         complete: impl FnOnce() -> Result<Embedding>,
     ) -> Result<Verification> {
+        self.verify_by(id, |template| self.rule.decide_in_steps(template, quick, complete)).await
+    }
+
+    /// 1:1 with `decide` on `id`'s template, behind the lock and counted as an attempt.
+    async fn verify_by(
+        &self,
+        id: &str,
+        decide: impl FnOnce(&Embedding) -> Result<Verification>,
+    ) -> Result<Verification> {
         let attempts = self.store.attempts(id).await?;
         attempts.check(id, (self.clock)())?;
-        let verification = self.rule.decide_in_steps(&self.template(id).await?, quick, complete)?;
+        let verification = decide(&self.template(id).await?)?;
         self.record(id, attempts, verification.is_match).await?;
         Ok(verification)
     }
