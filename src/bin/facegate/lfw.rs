@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use facegate::eval::{parse_pairs, LfwPair};
 use facegate::learn::dataset::{FaceImage, FaceSet};
-use facegate::model::sha256_hex;
+use facegate::model::{bundled, sha256_hex};
 use facegate::{Embedding, Pipeline, Selection};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -98,9 +98,12 @@ pub fn list(dir: &Path) -> Result<Vec<(String, String)>> {
 /// cache where it has them; the others are embedded and the cache rewritten.
 pub fn load_faces(pipeline: &Pipeline, selection: Selection, dir: &Path, args: &DataArgs) -> Result<FaceSet> {
     let o = pipeline.options();
+    // The detector and FaceMesh place the crop, so their bytes are part of the key too.
     let key = format!(
-        "{}; min_face {}; landmarks {:?}; flip {}; {selection:?} face",
+        "{}; detector {}; facemesh {}; min_face {}; landmarks {:?}; flip {}; {selection:?} face",
         pipeline.model_sha256(),
+        sha256_hex(bundled::BLAZEFACE_FRONT),
+        sha256_hex(bundled::FACEMESH),
         o.min_face,
         o.landmarks,
         o.flip

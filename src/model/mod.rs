@@ -1,5 +1,7 @@
 //! The bundled ONNX models, their SHA-256 digests, and loading them into tract once.
 
+mod fold;
+
 use crate::error::{Error, Result};
 use sha2::{Digest, Sha256};
 use tract_onnx::prelude::*;
@@ -8,18 +10,18 @@ use tract_onnx::prelude::*;
 /// the binary once however many places use it (a `const` was copied per use: 2.7 MB each).
 pub mod bundled {
     /// BlazeFace short range (front camera), 128x128: boxes and 6 keypoints.
-    pub static BLAZEFACE_FRONT: &[u8] = include_bytes!("../model/blazeface-front.onnx");
+    pub static BLAZEFACE_FRONT: &[u8] = include_bytes!("../../model/blazeface-front.onnx");
     /// MediaPipe FaceMesh, 192x192: 468 landmarks.
-    pub static FACEMESH: &[u8] = include_bytes!("../model/facemesh.onnx");
+    pub static FACEMESH: &[u8] = include_bytes!("../../model/facemesh.onnx");
     /// MediaPipe Iris, 64x64 eye crop: 71 eye-contour points and 5 iris points.
-    pub static IRIS: &[u8] = include_bytes!("../model/iris.onnx");
+    pub static IRIS: &[u8] = include_bytes!("../../model/iris.onnx");
     /// MobileFaceNet (sirius-ai weights), 112x112 → 192-d embedding.
-    pub static MOBILEFACENET: &[u8] = include_bytes!("../model/mobilefacenet.onnx");
+    pub static MOBILEFACENET: &[u8] = include_bytes!("../../model/mobilefacenet.onnx");
 
     /// SHA-256 of [`MOBILEFACENET`], as recorded in `model/SHA256SUMS` (a test hashes the bytes
     /// and compares): hashing 2.7 MB at every start is noticeable in wasm.
     pub fn mobilefacenet_sha256() -> &'static str {
-        "57aa1f3bc23188bdbbe2f69c23e933a166676837852d4effd6b0e86600c71d5c"
+        "5bd91d22ed7ba7e212ba0b47d8a4ff860b10e9dc009e11d234e2d773315f3eda"
     }
 }
 
@@ -39,8 +41,13 @@ pub(crate) struct OnnxModel {
 impl OnnxModel {
     /// Parses and optimises a model taking `[1, side, side, 3]`.
     pub(crate) fn load(name: &'static str, bytes: &[u8], side: usize) -> Result<Self> {
-        let plan = tract_onnx::onnx()
-            .model_for_read(&mut &*bytes)
+        let onnx = tract_onnx::onnx();
+        let plan = onnx
+            .proto_model_for_read(&mut &*bytes)
+            .and_then(|mut proto| {
+                fold::fold_weights(&mut proto);
+                onnx.model_for_proto_model(&proto)
+            })
             .and_then(|m| m.with_input_fact(0, f32::fact([1, side, side, 3]).into()))
             .and_then(|m| m.into_optimized())
             .and_then(|m| m.into_runnable())
@@ -84,7 +91,7 @@ mod tests {
 
     #[test]
     fn bundled_models_match_the_recorded_digests() {
-        let sums = include_str!("../model/SHA256SUMS");
+        let sums = include_str!("../../model/SHA256SUMS");
         for (file, bytes) in [
             ("blazeface-front.onnx", bundled::BLAZEFACE_FRONT),
             ("facemesh.onnx", bundled::FACEMESH),
