@@ -10,7 +10,7 @@ Steps per model:
       TensorFlow running the original tfjs graph.
   tflite (mobilefacenet): tf2onnx --tflite, batch-2 -> batch-1 patch for MobileFaceNet,
       weight storage, fidelity check against the TFLite interpreter.
-Weight storage: int8 Conv kernels with per-channel scales (facemesh, iris, mobilefacenet), else fp16,
+Weight storage: int8 Conv kernels with per-channel scales (facemesh, mobilefacenet), else fp16,
 else fp32: the first whose outputs stay within a per-model tolerance of the fp32 ONNX's.
 """
 import argparse
@@ -543,9 +543,10 @@ def convert_iris(src, out_dir, work, images, report):
         d = max(d, float(np.abs(ort_run(s, x)["landmarks"] - r.reshape(1, -1)).max()))
     report[name] = {"onnx_fp32_vs_tf_max_abs_diff": d}
     print(f"[{name}] fp32 onnx vs TF(tfjs graph) max abs diff {d:.3g}")
-    # outputs are 64x64-crop pixels: int8 kernels may move a point by up to 0.5 px (measured:
-    # 0.32); for fp16 storage (tfjs weights are float32 here) allow 0.05 px
-    return decide_storage(name, m, xs, {"int8": 0.5, "fp16": 0.05}, report)
+    # tfjs weights are float32 here: fp16 storage moves the points; outputs are 64x64-crop pixels,
+    # so allow 0.05 px (under 0.1 % of the crop). Not int8: its kernels moved the points by up to
+    # 0.32 px, and the liveness check then missed the blink of the e2e test's clip 3 times in 4.
+    return decide_storage(name, m, xs, {"fp16": 0.05}, report)
 
 
 MODELS = {

@@ -175,11 +175,16 @@ impl Pipeline {
 
     /// The 112x112 aligned crop of `face`.
     pub fn align(&self, frame: &Frame, face: &Face) -> Result<AlignedFace> {
-        let points = match self.options.landmarks {
-            LandmarkSource::FaceMesh => self.landmarker.five_points(frame, face)?,
-            LandmarkSource::BlazeFace => FivePoints::from_blazeface(face),
-        };
-        align(frame, &points)
+        align(frame, &self.five_points(face, || self.landmarker.five_points(frame, face))?)
+    }
+
+    /// The five alignment points of `face`: FaceMesh's (`mesh`, called only when FaceMesh is the
+    /// landmark source) or BlazeFace's keypoints.
+    fn five_points(&self, face: &Face, mesh: impl FnOnce() -> Result<FivePoints>) -> Result<FivePoints> {
+        match self.options.landmarks {
+            LandmarkSource::FaceMesh => mesh(),
+            LandmarkSource::BlazeFace => Ok(FivePoints::from_blazeface(face)),
+        }
     }
 
     /// FaceMesh's points of `face` and the first step of its embedding (see
@@ -187,10 +192,7 @@ impl Pipeline {
     /// landmark source is FaceMesh).
     pub fn mesh_and_probe(&self, frame: &Frame, face: &Face) -> Result<(Mesh, Probe)> {
         let mesh = self.mesh(frame, face)?;
-        let points = match self.options.landmarks {
-            LandmarkSource::FaceMesh => FivePoints::from_mesh(&mesh),
-            LandmarkSource::BlazeFace => FivePoints::from_blazeface(face),
-        };
+        let points = self.five_points(face, || Ok(FivePoints::from_mesh(&mesh)))?;
         let probe = self.embedder.probe(align(frame, &points)?, self.options.flip)?;
         Ok((mesh, probe))
     }

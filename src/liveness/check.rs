@@ -204,7 +204,7 @@ pub struct Report {
     /// Frames with exactly one face.
     pub face_frames: usize,
     /// Parallax of the head's landmarks (median over the frames where it had turned or nodded,
-    /// eye distances; see [`MIN_PARALLAX`]).
+    /// eye distances; at least 0.07 to pass).
     pub parallax: f32,
     /// The ending; `None` while running.
     pub outcome: Option<Outcome>,

@@ -17,7 +17,8 @@ pub const POINTS: [usize; 26] = [
 /// Eye centres for the scale: corners 33/133 and 362/263.
 const EYE_CORNERS: [usize; 4] = [33, 133, 362, 263];
 
-/// The 2-D points of [`POINTS`] in a mesh, and the distance between the eye centres.
+/// The 2-D points of the 26 landmarks spread over the face (`POINTS`) in a mesh, and the
+/// distance between the eye centres.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Landmarks {
     points: Vec<Point>,

@@ -26,8 +26,11 @@ const steps = ["turnLeft", "blink"];
 function clip(kind) {
   const out = join(work, `${kind}.y4m`);
   const tail = kind === "wrong-order" ? "16000" : "6000";
+  // The head pauses 600 ms before each step, as a person reading the prompt does: without it
+  // the blink came as the head got back to the centre, and the check (about 7 frames per
+  // second on this 2-core machine) was often still waiting for "centre" and missed it.
   execFileSync(cli, ["liveness-clip", "--kind", kind, "--steps", steps.join(","), "--seed", "7",
-    "--lead-ms", "1500", "--tail-ms", tail, "--out", out, lfwImage("Colin_Powell", 1)]);
+    "--lead-ms", "1500", "--react-ms", "600", "--tail-ms", tail, "--out", out, lfwImage("Colin_Powell", 1)]);
   return out;
 }
 

@@ -34,6 +34,9 @@ pub struct ClipArgs {
     /// Neutral before the first step, ms (longer gives a browser time to start the challenge).
     #[arg(long, default_value_t = Options::default().lead_ms)]
     lead_ms: f64,
+    /// Standing still before each step, ms: a person taking in the prompt.
+    #[arg(long, default_value_t = Options::default().react_ms)]
+    react_ms: f64,
     /// Neutral after the last step, ms (longer than a challenge's step limit: the clip then ends
     /// the challenge before Chromium's fake camera loops it).
     #[arg(long, default_value_t = Options::default().tail_ms)]
@@ -90,6 +93,7 @@ pub fn run(args: ClipArgs) -> Result<()> {
         slow_step_ms: args.slow_step_ms,
         lead_ms: args.lead_ms,
         tail_ms: args.tail_ms,
+        react_ms: args.react_ms,
         ..Options::default()
     };
     ensure!(options.fps > 0.0 && options.step_ms > 0.0, "--fps and --step-ms must be positive");

@@ -71,6 +71,9 @@ pub(crate) struct Options {
     /// Neutral before the first step and after the last, ms.
     pub lead_ms: f64,
     pub tail_ms: f64,
+    /// Standing still before each step, ms: a person taking in the prompt (0: the steps follow
+    /// each other at once, as in `eval-liveness`).
+    pub react_ms: f64,
     /// Enlargement of the photo in the frame (LFW's 250x250 at 1.6 makes faces of 160-200 px).
     pub photo_scale: f64,
     /// Focal length in frame widths.
@@ -87,6 +90,7 @@ impl Default for Options {
             slow_step_ms: 6000.0,
             lead_ms: 600.0,
             tail_ms: 300.0,
+            react_ms: 0.0,
             photo_scale: 1.6,
             focal: 1.2,
         }
@@ -123,7 +127,11 @@ pub(crate) fn script(kind: Kind, asked: &[Step], seed: u64, options: &Options) -
     let pacing = Pacing {
         lead_ms: options.lead_ms,
         move_ms: options.step_ms,
-        idle_ms: if kind == Kind::TooSlow { (options.slow_step_ms - options.step_ms).max(0.0) } else { 0.0 },
+        idle_ms: if kind == Kind::TooSlow {
+            (options.slow_step_ms - options.step_ms).max(0.0)
+        } else {
+            options.react_ms
+        },
         tail_ms: options.tail_ms,
     };
     let (reach, wander) = if kind == Kind::Card {
