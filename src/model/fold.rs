@@ -25,8 +25,8 @@ struct Constant {
 
 /// Replaces every `Cast` to f32 of an fp16 or int8 initializer, and every `Mul` of two such
 /// constants where the second is a scalar or one value per index of the first's axis 0, by an
-/// f32 initializer; initializers nothing reads any more are dropped. Anything else is left to
-/// tract.
+/// f32 initializer; initializers nothing reads any more are dropped, with their graph-input
+/// entries (older ONNX files list initializers as inputs too). Anything else is left to tract.
 pub(super) fn fold_weights(proto: &mut ModelProto) {
     let Some(graph) = proto.graph.as_mut() else { return };
     let initializers: HashMap<&str, &TensorProto> = graph.initializer.iter().map(|t| (t.name.as_str(), t)).collect();
@@ -53,8 +53,10 @@ pub(super) fn fold_weights(proto: &mut ModelProto) {
     }
     let read: HashSet<&str> =
         kept.iter().flat_map(|n| &n.input).chain(graph.output.iter().map(|o| &o.name)).map(String::as_str).collect();
-    let mut initializer: Vec<TensorProto> =
-        graph.initializer.iter().filter(|t| read.contains(t.name.as_str())).cloned().collect();
+    let (mut initializer, dropped): (Vec<TensorProto>, Vec<TensorProto>) =
+        graph.initializer.iter().cloned().partition(|t| read.contains(t.name.as_str()));
+    let dropped: HashSet<&str> = dropped.iter().map(|t| t.name.as_str()).collect();
+    graph.input.retain(|i| !dropped.contains(i.name.as_str()));
     initializer.extend(folded.into_iter().filter(|(name, _)| read.contains(name.as_str())).map(|(name, c)| {
         TensorProto {
             name,
@@ -144,6 +146,43 @@ mod tests {
             assert!(graph.initializer.iter().all(|t| t.data_type != FLOAT16 && t.data_type != INT8));
             assert_eq!(run(&folded, side), run(&plain, side), "outputs differ");
         }
+    }
+
+    #[test]
+    fn a_folded_initializer_listed_as_an_input_leaves_the_inputs() {
+        use tract_onnx::pb::{AttributeProto, GraphProto, ValueInfoProto};
+        let value = |name: &str| ValueInfoProto { name: name.into(), ..Default::default() };
+        let weight = TensorProto {
+            name: "w16".into(),
+            dims: vec![2],
+            data_type: FLOAT16,
+            raw_data: [1.5f32, -2.0].iter().flat_map(|v| f16::from_f32(*v).to_bits().to_le_bytes()).collect(),
+            ..Default::default()
+        };
+        let node = |op: &str, input: &[&str], output: &str, attribute| NodeProto {
+            op_type: op.into(),
+            input: input.iter().map(|i| i.to_string()).collect(),
+            output: vec![output.into()],
+            attribute,
+            ..Default::default()
+        };
+        let to_f32 = vec![AttributeProto { name: "to".into(), i: FLOAT as i64, ..Default::default() }];
+        let mut proto = ModelProto {
+            graph: Some(GraphProto {
+                node: vec![node("Cast", &["w16"], "w", to_f32), node("Mul", &["input", "w"], "out", vec![])],
+                initializer: vec![weight],
+                input: vec![value("input"), value("w16")],
+                output: vec![value("out")],
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        fold_weights(&mut proto);
+        let graph = proto.graph.unwrap();
+        assert_eq!(graph.input.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["input"]);
+        assert_eq!(graph.node.len(), 1);
+        let w = widen(&graph.initializer[0]).unwrap();
+        assert_eq!((graph.initializer.len(), graph.initializer[0].name.as_str(), w.values), (1, "w", vec![1.5, -2.0]));
     }
 
     #[test]
