@@ -281,8 +281,9 @@ def to_fp16_storage(model, min_elems=16, keep=()):
 
 def to_int8_storage(model):
     """Store every Conv kernel as int8 with one float32 scale per output channel (symmetric:
-    scale = max |w| / 127, round to nearest), turned back into float32 by Cast and Mul, which
-    tract folds into constants when it loads the model; other initializers as to_fp16_storage."""
+    scale = max |w| / 127, round to nearest), turned back into float32 by Cast and Mul (facegate
+    folds both into constants before tract reads the graph: src/model/fold.rs); other initializers
+    as to_fp16_storage."""
     g = model.graph
     kernels = {n.input[1] for n in g.node if n.op_type == "Conv"}
     new_inits, nodes, scales = [], [], set()
