@@ -118,7 +118,7 @@ mod tests {
     /// Runs `proto` through tract on a fixed pseudo-random input.
     fn run(proto: &ModelProto, side: usize) -> Vec<Tensor> {
         let input: Vec<f32> = (0..side * side * 3).map(|i| ((i * 7919) % 255) as f32 / 255.0).collect();
-        let plan = tract_onnx::onnx()
+        let plan = tract_onnx::onnx_cnn()
             .model_for_proto_model(proto)
             .and_then(|m| m.with_input_fact(0, f32::fact([1, side, side, 3]).into()))
             .and_then(|m| m.into_optimized())
@@ -136,7 +136,7 @@ mod tests {
             (bundled::FACEMESH, 192, 113, 55, 55),
             (bundled::MOBILEFACENET, 112, 137, 85, 52),
         ] {
-            let plain = tract_onnx::onnx().proto_model_for_read(&mut &*bytes).unwrap();
+            let plain = tract_onnx::onnx_cnn().proto_model_for_read(&mut &*bytes).unwrap();
             assert_eq!((count(&plain, "Cast"), count(&plain, "Mul")), (casts, muls));
             let mut folded = plain.clone();
             fold_weights(&mut folded);

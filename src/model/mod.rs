@@ -41,13 +41,27 @@ pub(crate) struct OnnxModel {
 impl OnnxModel {
     /// Parses and optimises a model taking `[1, side, side, 3]`.
     pub(crate) fn load(name: &'static str, bytes: &[u8], side: usize) -> Result<Self> {
-        let onnx = tract_onnx::onnx();
+        let proto = tract_onnx::onnx_cnn().proto_model_for_read(&mut &*bytes).map_err(|e| Error::model(name, e))?;
+        Self::from_proto(name, proto, side)
+    }
+
+    /// [`OnnxModel::load`] from the parsed protobuf. The loader knows only the operators of
+    /// convolutional image models (`tract_onnx::onnx_cnn`, see `vendor/tract-onnx/PATCHED.md`):
+    /// a model using another one is refused with an error naming it.
+    fn from_proto(name: &'static str, mut proto: tract_onnx::pb::ModelProto, side: usize) -> Result<Self> {
+        let onnx = tract_onnx::onnx_cnn();
+        let known = &onnx.op_register.0;
+        if let Some(node) = proto.graph.iter().flat_map(|g| &g.node).find(|n| !known.contains_key(&n.op_type)) {
+            let mut ops: Vec<&str> = known.keys().map(String::as_str).collect();
+            ops.sort_unstable();
+            return Err(Error::model(
+                name,
+                format!("operator {} is not supported; facegate loads only {}", node.op_type, ops.join(", ")),
+            ));
+        }
+        fold::fold_weights(&mut proto);
         let plan = onnx
-            .proto_model_for_read(&mut &*bytes)
-            .and_then(|mut proto| {
-                fold::fold_weights(&mut proto);
-                onnx.model_for_proto_model(&proto)
-            })
+            .model_for_proto_model(&proto)
             .and_then(|m| m.with_input_fact(0, f32::fact([1, side, side, 3]).into()))
             .and_then(|m| m.into_optimized())
             .and_then(|m| m.into_runnable())
@@ -102,6 +116,17 @@ mod tests {
             assert!(line.starts_with(&sha256_hex(bytes)), "{file}: digest differs from SHA256SUMS");
         }
         assert_eq!(bundled::mobilefacenet_sha256(), sha256_hex(bundled::MOBILEFACENET));
+    }
+
+    #[test]
+    fn an_operator_outside_the_cnn_set_is_a_model_error_naming_it() {
+        let mut proto = tract_onnx::onnx_cnn().proto_model_for_read(&mut &*bundled::BLAZEFACE_FRONT).unwrap();
+        let graph = proto.graph.as_mut().unwrap();
+        let relu = graph.node.iter_mut().find(|n| n.op_type == "Relu").unwrap();
+        relu.op_type = "Erf".into();
+        let err = OnnxModel::from_proto("edited", proto, 128).err().unwrap();
+        assert!(matches!(err, Error::Model { name: "edited", .. }), "{err}");
+        assert!(err.to_string().contains("operator Erf is not supported"), "{err}");
     }
 
     #[test]
