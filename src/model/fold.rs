@@ -12,15 +12,15 @@ use tract_onnx::pb::{ModelProto, NodeProto, TensorProto};
 use tract_onnx::prelude::f16;
 
 /// ONNX element type numbers.
-const FLOAT: i32 = 1;
+pub(super) const FLOAT: i32 = 1;
 const INT8: i32 = 3;
 const FLOAT16: i32 = 10;
 
 /// A constant's shape and f32 values.
 #[derive(Clone)]
-struct Constant {
+pub(super) struct Constant {
     dims: Vec<i64>,
-    values: Vec<f32>,
+    pub(super) values: Vec<f32>,
 }
 
 /// Replaces every `Cast` to f32 of an fp16 or int8 initializer, and every `Mul` of two such
@@ -76,7 +76,7 @@ fn casts_to_f32(node: &NodeProto) -> bool {
 }
 
 /// An f32, fp16 or int8 initializer stored as raw little-endian bytes, as f32 values.
-fn widen(t: &TensorProto) -> Option<Constant> {
+pub(super) fn widen(t: &TensorProto) -> Option<Constant> {
     let len: i64 = t.dims.iter().product();
     let values: Vec<f32> = match t.data_type {
         FLOAT => t.raw_data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),

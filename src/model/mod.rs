@@ -1,6 +1,7 @@
 //! The bundled ONNX models, their SHA-256 digests, and loading them into tract once.
 
 mod fold;
+mod prelu;
 
 use crate::error::{Error, Result};
 use sha2::{Digest, Sha256};
@@ -60,6 +61,7 @@ impl OnnxModel {
             ));
         }
         fold::fold_weights(&mut proto);
+        prelu::expand_prelu(&mut proto);
         let plan = onnx
             .model_for_proto_model(&proto)
             .and_then(|m| m.with_input_fact(0, f32::fact([1, side, side, 3]).into()))
