@@ -10,7 +10,7 @@
 use crate::error::{Error, Result};
 use crate::head::Head;
 use crate::model::sha256_hex;
-use crate::rule::{Candidate, Rule, Verification};
+use crate::rule::{Candidate, QuickMargin, Rule, Verification};
 use serde::{Deserialize, Serialize};
 
 /// Value of the table file's `format` field.
@@ -304,6 +304,29 @@ impl Acceptance {
         self.accepts(value, cosine) && runner_up.is_none_or(|r| value - r >= self.margin)
     }
 
+    /// Whether [`Acceptance::select`] picks the same candidates from the full embedding's
+    /// decisions as from `scored`, decided on a quick probe (the crop alone, see
+    /// [`Rule::is_clear`]), whatever the full embedding's deciding values within the rule's quick
+    /// margin ([`quick_range`]; the cosine gate within [`QuickMargin::COSINE`]). Settled only in
+    /// the two clear-cut cases: nobody can pass, or the best passes for sure while nobody else can
+    /// pass or come within the margin of it. Otherwise identify runs the mirror pass.
+    pub fn is_settled(&self, rule: &Rule, scored: &[(String, Verification)]) -> bool {
+        let can_pass =
+            |v: &Verification| quick_range(rule, v).1 >= self.threshold && v.score + QuickMargin::COSINE >= self.cosine;
+        let Some(best) = (0..scored.len()).max_by(|&a, &b| scored[a].1.value().total_cmp(&scored[b].1.value())) else {
+            return true;
+        };
+        let best_low = quick_range(rule, &scored[best].1).0;
+        let sure = best_low >= self.threshold && scored[best].1.score - QuickMargin::COSINE >= self.cosine;
+        let mut others = scored.iter().enumerate().filter(|&(i, _)| i != best).map(|(_, (_, v))| v);
+        if !sure {
+            return !can_pass(&scored[best].1) && others.all(|v| !can_pass(v));
+        }
+        let runner_up_high = others.clone().map(|v| quick_range(rule, v).1).reduce(f32::max);
+        others.all(|v| !can_pass(v))
+            && runner_up_high.is_none_or(|high| best_low > high && best_low - high >= self.margin)
+    }
+
     /// Up to `k` accepted candidates, best first, or none when the best is not accepted.
     pub fn select(&self, mut scored: Vec<(String, Verification)>, k: usize) -> Vec<Candidate> {
         scored.sort_by(|a, b| b.1.value().total_cmp(&a.1.value()));
@@ -314,6 +337,21 @@ impl Acceptance {
         }
         let accepted = scored.into_iter().filter(|(_, v)| self.accepts(v.value(), v.score));
         accepted.take(k).map(|(id, v)| Candidate { id, score: v.score, probability: v.probability }).collect()
+    }
+}
+
+/// The range of deciding values (probability with a head, else cosine) the full embedding can
+/// give where the quick probe gave `v`'s: the rule's quick margin either way, in log-odds for a
+/// head (see [`Rule::quick_margin`]).
+pub fn quick_range(rule: &Rule, v: &Verification) -> (f32, f32) {
+    let margin = f64::from(rule.quick_margin());
+    match v.probability {
+        Some(p) => {
+            let logit = (f64::from(p) / (1.0 - f64::from(p))).ln();
+            let sigmoid = |x: f64| (1.0 / (1.0 + (-x).exp())) as f32;
+            (sigmoid(logit - margin), sigmoid(logit + margin))
+        }
+        None => (v.score - margin as f32, v.score + margin as f32),
     }
 }
 
@@ -386,6 +424,43 @@ mod tests {
         let other_model = IdentifyOptions::default().acceptance(&rule, "other", 5);
         assert!(matches!(other_model, Err(Error::InvalidArgument(ref m)) if m.contains("no impostor table")));
         assert!(IdentifyOptions::ranking(1).acceptance(&rule, "other", 5).is_ok());
+    }
+
+    #[test]
+    fn a_quick_answer_is_settled_only_when_no_full_embedding_within_the_margin_changes_it() {
+        let v = |score: f32, probability: Option<f32>| Verification {
+            score,
+            probability,
+            threshold: 0.5,
+            is_match: false,
+            rule: "test",
+        };
+        let scored = |values: &[(f32, Option<f32>)]| -> Vec<(String, Verification)> {
+            values.iter().enumerate().map(|(i, &(s, p))| (format!("id{i}"), v(s, p))).collect()
+        };
+        let cosine = |values: &[f32]| scored(&values.iter().map(|&s| (s, None)).collect::<Vec<_>>());
+        // The cosine rule's quick margin is 0.1.
+        let rule = Rule::cosine();
+        let a = Acceptance { threshold: 0.5, cosine: f32::NEG_INFINITY, margin: 0.05 };
+        assert!(a.is_settled(&rule, &[]));
+        assert!(a.is_settled(&rule, &cosine(&[0.1, 0.39, 0.2])), "nobody can reach 0.5");
+        assert!(!a.is_settled(&rule, &cosine(&[0.1, 0.41])), "0.41 might");
+        assert!(a.is_settled(&rule, &cosine(&[0.2, 0.8, 0.3])), "0.8 passes, the rest cannot");
+        assert!(a.is_settled(&rule, &cosine(&[0.8])));
+        assert!(!a.is_settled(&rule, &cosine(&[0.55, 0.1])), "the best might not pass");
+        assert!(!a.is_settled(&rule, &cosine(&[0.9, 0.45])), "the runner-up might pass");
+        let wide = Acceptance { margin: 0.45, ..a };
+        assert!(!wide.is_settled(&rule, &cosine(&[0.8, 0.3])), "0.7 - 0.4 is less than the margin");
+        let gated = Acceptance { cosine: 0.75, ..a };
+        assert!(!gated.is_settled(&rule, &cosine(&[0.8, 0.1])), "the cosine gate might stop it");
+        // A head: the margin is 2 in log-odds, wide around 0.5 and narrow near 0 and 1.
+        let head = Rule::bundled().unwrap();
+        let a = Acceptance { threshold: 0.7, cosine: f32::NEG_INFINITY, margin: 0.02 };
+        assert_eq!(quick_range(&head, &v(0.0, Some(0.5))), (0.11920292, 0.8807971));
+        assert!(a.is_settled(&head, &scored(&[(0.9, Some(0.999)), (0.1, Some(0.001))])));
+        assert!(!a.is_settled(&head, &scored(&[(0.8, Some(0.9)), (0.1, Some(0.001))])), "0.9 may fall to 0.55");
+        assert!(a.is_settled(&head, &scored(&[(0.3, Some(0.05)), (0.1, Some(0.2))])), "0.2 reaches 0.65 at most");
+        assert!(!a.is_settled(&head, &scored(&[(0.3, Some(0.05)), (0.1, Some(0.3))])), "0.3 may reach 0.76");
     }
 
     #[test]

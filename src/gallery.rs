@@ -333,12 +333,43 @@ impl<S: Store> Gallery<S> {
     /// stranger is taken for anyone at most at the target rate whatever the gallery size, and
     /// only when it beats the runner-up by a margin (see [`IdentifyOptions`]).
     pub async fn identify_with(&self, probe: &Embedding, options: &IdentifyOptions) -> Result<Vec<Candidate>> {
+        self.identify_by(probe, None::<fn() -> Result<Embedding>>, options).await
+    }
+
+    /// 1:K on a probe embedded in two steps (see [`Probe`](crate::embed::Probe)): decided on
+    /// `quick` when that answer cannot change ([`Acceptance::is_settled`](crate::far::Acceptance::is_settled): nobody can pass, or one
+    /// candidate for sure and nobody near it), else on `complete()`, which then runs. Options as
+    /// [`Gallery::identify_with`].
+    pub async fn identify_in_steps(
+        &self,
+        quick: &Embedding,
+        complete: impl FnOnce() -> Result<Embedding>,
+        options: &IdentifyOptions,
+    ) -> Result<Vec<Candidate>> {
+        self.identify_by(quick, Some(complete), options).await
+    }
+
+    /// 1:K on `probe`, or, when `complete` is given and the answer on `probe` is not settled, on
+    /// its result.
+    async fn identify_by(
+        &self,
+        probe: &Embedding,
+        complete: Option<impl FnOnce() -> Result<Embedding>>,
+        options: &IdentifyOptions,
+    ) -> Result<Vec<Candidate>> {
         let all = self.list().await?.enrollments;
         let acceptance = options.acceptance(&self.rule, &self.model_sha256, all.len())?;
-        let scored = all
-            .iter()
-            .map(|e| Ok((e.id().to_owned(), self.rule.decide(&e.template()?, probe)?)))
-            .collect::<Result<Vec<_>>>()?;
+        let templates = all.iter().map(|e| Ok((e.id(), e.template()?))).collect::<Result<Vec<_>>>()?;
+        let score = |probe: &Embedding| {
+            templates
+                .iter()
+                .map(|(id, t)| Ok((id.to_string(), self.rule.decide(t, probe)?)))
+                .collect::<Result<Vec<_>>>()
+        };
+        let mut scored = score(probe)?;
+        if let Some(complete) = complete.filter(|_| !acceptance.is_settled(&self.rule, &scored)) {
+            scored = score(&complete()?)?;
+        }
         Ok(acceptance.select(scored, options.k))
     }
 
@@ -442,6 +473,34 @@ mod tests {
         assert_eq!(block_on(g.identify(&e(&[1.0, 0.9, 0.0]), 1)).unwrap().len(), 1);
         assert!(block_on(g.identify(&e(&[0.0, 0.0, 1.0]), 3)).unwrap().is_empty());
         assert!(block_on(g.identify(&e(&[0.0, 0.0, 1.0]), 0)).is_err());
+    }
+
+    #[test]
+    fn a_quick_identify_stands_only_when_settled() {
+        let g = gallery(); // cosine threshold 0.5, alice = [1, 0, 0], bob about [0.1, 1, 0]
+        let completed = std::cell::Cell::new(0);
+        let complete = |v: &[f32]| {
+            completed.set(completed.get() + 1);
+            Ok(e(v))
+        };
+        let ranking = IdentifyOptions::ranking(3);
+        let ids = |c: Vec<Candidate>| c.into_iter().map(|c| c.id).collect::<Vec<_>>();
+        // Alice for sure, bob far below; and nobody near: the full embedding is never made.
+        let alice = block_on(g.identify_in_steps(&e(&[1.0, 0.0, 0.05]), || complete(&[0.0, 0.0, 1.0]), &ranking));
+        let nobody = block_on(g.identify_in_steps(&e(&[0.0, 0.0, 1.0]), || complete(&[1.0, 0.0, 0.0]), &ranking));
+        assert_eq!(
+            (ids(alice.unwrap()), ids(nobody.unwrap()), completed.get()),
+            (vec!["alice".to_string()], vec![], 0)
+        );
+        // Cosine 0.55 with alice, within the margin of 0.5: the full embedding decides, as
+        // identify_with on it would.
+        let near = e(&[0.55, 0.0, (1.0f32 - 0.55 * 0.55).sqrt()]);
+        let full = [0.1, 1.0, 0.0];
+        let two_step = block_on(g.identify_in_steps(&near, || complete(&full), &ranking)).unwrap();
+        assert_eq!((two_step.clone(), completed.get()), (block_on(g.identify_with(&e(&full), &ranking)).unwrap(), 1));
+        assert_eq!(ids(two_step), ["bob"]);
+        let failed = block_on(g.identify_in_steps(&near, || Err(Error::NoFace), &ranking));
+        assert!(matches!(failed, Err(Error::NoFace)));
     }
 
     #[test]

@@ -417,7 +417,9 @@ impl FaceVerifier {
 
     /// Enrolled identities accepted for the face in `source`, best first (`[]`: unknown). By
     /// default a sign-in: the best candidate only, at a system false-accept rate of 1e-3
-    /// whatever the number enrolled, and only ahead of the runner-up by the table's margin.
+    /// whatever the number enrolled, and only ahead of the runner-up by the table's margin. The
+    /// probe's mirror image is embedded only when the answer on the face alone could change
+    /// (`Gallery::identify_in_steps`).
     #[wasm_bindgen(unchecked_return_type = "Promise<Candidate[]>")]
     pub fn identify(
         &self,
@@ -425,14 +427,15 @@ impl FaceVerifier {
         #[wasm_bindgen(unchecked_optional_param_type = "IdentifyOptions")] options: Option<js_sys::Object>,
     ) -> js_sys::Promise {
         let inner = self.inner.clone();
-        let described = inner.one_face(&source);
+        let probed = inner.one_probe(&source);
         let opts = self::options::<IdentifyOptions>(options);
         future_to_promise(async move {
-            let (_, embedding) = described?;
+            let (_, probe) = probed?;
             let opts = opts?;
             let far = opts.far.unwrap_or(Some(crate::far::DEFAULT_FAR));
             let options = crate::far::IdentifyOptions { k: opts.top_k.unwrap_or(1), far, margin: opts.margin };
-            let ranked: Vec<Candidate> = inner.gallery.identify_with(&embedding, &options).await?;
+            let complete = || inner.pipeline.complete(&probe);
+            let ranked: Vec<Candidate> = inner.gallery.identify_in_steps(probe.quick(), complete, &options).await?;
             to_js(&ranked)
         })
     }
