@@ -1,4 +1,5 @@
-//! [`Frame`]: an RGB image in memory, from raw pixels or from encoded bytes (JPEG, PNG, BMP, PNM, TIFF, WebP).
+//! [`Frame`]: an RGB image in memory, from raw pixels or from encoded bytes (JPEG, PNG; natively
+//! also BMP, PNM, TIFF, WebP).
 
 use crate::error::{Error, Result};
 use crate::geometry::{Point, Similarity};
@@ -7,6 +8,19 @@ use crate::geometry::{Point, Similarity};
 pub const MAX_SIDE: u32 = 8192;
 /// Largest accepted pixel count (a 6000x6000 photo; 108 MB as RGB).
 pub const MAX_PIXELS: u64 = 36_000_000;
+/// The encoded formats [`Frame::decode`] reads.
+#[cfg(not(target_arch = "wasm32"))]
+const DECODED: &[image::ImageFormat] = {
+    use image::ImageFormat::*;
+    &[Jpeg, Png, Bmp, Pnm, Tiff, WebP]
+};
+#[cfg(not(target_arch = "wasm32"))]
+const NOT_DECODED: &str = "not a JPEG, PNG, BMP, PNM, TIFF or WebP image";
+#[cfg(target_arch = "wasm32")]
+const DECODED: &[image::ImageFormat] = &[image::ImageFormat::Jpeg, image::ImageFormat::Png];
+#[cfg(target_arch = "wasm32")]
+const NOT_DECODED: &str = "not a JPEG or PNG image (pass other formats as an ImageBitmap: createImageBitmap(blob))";
+
 /// Largest accepted encoded image (JPEG, PNG, ...), in bytes: 64 MiB.
 pub const MAX_ENCODED_BYTES: usize = 64 << 20;
 
@@ -103,9 +117,11 @@ impl Frame {
         Self::from_pixels(data, width, height, (width as usize).saturating_mul(4), PixelFormat::Rgba)
     }
 
-    /// Decodes JPEG, PNG, BMP, PNM (PGM/PPM), TIFF or WebP bytes (format sniffed from the content; EXIF orientation is not applied).
+    /// Decodes JPEG, PNG and, natively, BMP, PNM (PGM/PPM), TIFF or WebP bytes (format sniffed
+    /// from the content; EXIF orientation is not applied). The wasm build reads JPEG and PNG only:
+    /// in a browser, `createImageBitmap` decodes the others.
     pub fn decode(bytes: &[u8]) -> Result<Self> {
-        use image::{ImageDecoder, ImageFormat, ImageReader, Limits};
+        use image::{ImageDecoder, ImageReader, Limits};
         if bytes.is_empty() {
             return Err(Error::invalid_frame("no bytes"));
         }
@@ -113,16 +129,8 @@ impl Frame {
         let mut reader = ImageReader::new(std::io::Cursor::new(bytes))
             .with_guessed_format()
             .map_err(|e| Error::invalid_frame(e.to_string()))?;
-        match reader.format() {
-            Some(
-                ImageFormat::Jpeg
-                | ImageFormat::Png
-                | ImageFormat::Bmp
-                | ImageFormat::Pnm
-                | ImageFormat::Tiff
-                | ImageFormat::WebP,
-            ) => {}
-            _ => return Err(Error::invalid_frame("not a JPEG, PNG, BMP, PNM, TIFF or WebP image")),
+        if !reader.format().is_some_and(|f| DECODED.contains(&f)) {
+            return Err(Error::invalid_frame(NOT_DECODED));
         }
         let mut limits = Limits::default();
         limits.max_image_width = Some(MAX_SIDE);

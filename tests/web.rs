@@ -235,9 +235,26 @@ async fn every_source_kind_gives_the_same_embedding() {
     img.set_src(&web_sys::Url::create_object_url_with_blob(&blob).unwrap());
     wait(img.decode()).await;
 
-    for (what, source) in
-        [("ImageData", JsValue::from(image)), ("canvas", canvas.into()), ("ImageBitmap", bitmap), ("img", img.into())]
-    {
+    // The wasm decodes JPEG and PNG only: WebP bytes (the browser's encoding of the canvas) are
+    // refused with the way out in the message, and read as the ImageBitmap the browser makes.
+    let url = canvas.to_data_url_with_type_and_encoder_options("image/webp", &1.0.into()).unwrap();
+    let webp: Vec<u8> = window.atob(url.split_once(',').unwrap().1).unwrap().chars().map(|c| c as u8).collect();
+    assert_eq!(&webp[8..12], b"WEBP");
+    let refused = fv.embed(bytes(&webp)).unwrap_err();
+    assert_eq!(get(&refused, "code"), "INVALID_FRAME");
+    assert!(get(&refused, "message").as_string().unwrap().contains("createImageBitmap"));
+    bag.set_type("image/webp");
+    let webp_blob =
+        web_sys::Blob::new_with_u8_array_sequence_and_options(&Array::of1(&Uint8Array::from(&webp[..])), &bag).unwrap();
+    let webp_bitmap = wait(window.create_image_bitmap_with_blob(&webp_blob).unwrap()).await;
+
+    for (what, source) in [
+        ("ImageData", JsValue::from(image)),
+        ("canvas", canvas.into()),
+        ("ImageBitmap", bitmap),
+        ("img", img.into()),
+        ("WebP ImageBitmap", webp_bitmap),
+    ] {
         let e = fv.embed(source).unwrap_or_else(|e| panic!("{what}: {:?}", get(&e, "message"))).to_vec();
         let cosine: f32 = e.iter().zip(&reference).map(|(a, b)| a * b).sum();
         // Browsers decode JPEG slightly differently from the `image` crate.

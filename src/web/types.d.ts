@@ -44,7 +44,7 @@ export interface CreateOptions {
 }
 /** Download progress of one file: `total` is null when unknown (e.g. a compressed response). */
 export interface LoadProgress { file: "facegate_bg.wasm" | "sface.onnx"; loaded: number; total: number | null }
-/** Anything a frame can be read from. */
+/** Anything a frame can be read from; a `Uint8Array` holds JPEG or PNG bytes (other formats: `createImageBitmap(blob)`). */
 export type FaceSource = HTMLVideoElement | HTMLCanvasElement | HTMLImageElement | ImageBitmap | ImageData | Uint8Array;
 export interface EnrollResult { id: string; shots: number; box: Box; score: number }
 export interface VerifyResult {
