@@ -48,7 +48,7 @@ CHROMEDRIVER=/usr/bin/chromedriver \
   WASM_BINDGEN_TEST_TIMEOUT=600 \
   cargo test --profile wasm-release --locked --target wasm32-unknown-unknown --test web -- --nocapture
 
-step "npm package (wasm build with the wasm-release profile, wasm-bindgen --target web, wasm-opt -O3)"
+step "npm package (wasm build with the wasm-release profile, wasm-bindgen --target web, wasm-opt -O1)"
 node www/build.mjs
 # The wasm build never compiles the training code: rustc's dep-info lists every source file.
 if grep -q 'src/learn/' target/wasm32-unknown-unknown/wasm-release/facegate.d; then

@@ -1,5 +1,5 @@
 // Builds the npm package into pkg/: wasm build with the wasm-release profile (simd128, from .cargo/config.toml),
-// wasm-bindgen --target web, then wasm-opt -O3. Prints the size of each stage. Copies the entry
+// wasm-bindgen --target web, then wasm-opt -O1. Prints the size of each stage. Copies the entry
 // (www/entry.js and its types, as pkg/index.js and pkg/index.d.ts), the worker (pkg/worker.js)
 // and model/sface.onnx to
 // pkg/sface.onnx: `create({ model: "sface" })` fetches it, nothing else does.
@@ -31,11 +31,15 @@ const raw = "target/wasm32-unknown-unknown/wasm-release/facegate.wasm";
 run("wasm-bindgen", ["--target", "web", "--out-dir", "pkg", raw]);
 const wasm = "pkg/facegate_bg.wasm";
 console.log(`after wasm-bindgen: ${size(wasm)}`);
+// -O1, not -O3: on the same cargo output (Node, three runs each) -O3's inlining made
+// `FaceVerifier.create` 741-836 ms against -O1's 562-613 ms (no wasm-opt: 562-601 ms), for the
+// same per-frame time (profile() total 75.1-77.4 vs 76.2-77.8 ms) and a larger gzip (5.07 vs
+// 4.91 MB; -O2 and -Os are like -O3).
 run(wasmOpt, [
-  "-O3", "--enable-simd", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
+  "-O1", "--enable-simd", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
   "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", wasm, "-o", wasm,
 ]);
-console.log(`after wasm-opt -O3: ${size(wasm)}`);
+console.log(`after wasm-opt -O1: ${size(wasm)}`);
 // The package's entry: the module started on first use (www/entry.js).
 copyFileSync("www/entry.js", "pkg/index.js");
 copyFileSync("www/entry.d.ts", "pkg/index.d.ts");
