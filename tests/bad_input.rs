@@ -65,6 +65,16 @@ fn jpegs_with_chroma_finer_than_luma_are_invalid_frames() {
     }
 }
 
+/// Found by `tests/fuzz.sh`: image-webp 0.2.4 hit a `debug_assert` (and in release an index out of
+/// bounds) on a lossless WebP whose Huffman code lengths put a long code under a short one's
+/// leaf; the patched copy (vendor/image-webp/PATCHED.md) refuses the code.
+#[test]
+fn webp_with_a_code_under_a_huffman_leaf_is_an_invalid_frame() {
+    let name = "image-webp-huffman-code-under-a-leaf.webp";
+    let path = format!("{}/fuzz/corpus/frame_decode/{name}", env!("CARGO_MANIFEST_DIR"));
+    assert_invalid_frame(Frame::decode(&std::fs::read(path).unwrap()), name);
+}
+
 #[test]
 fn corrupted_bytes_never_panic_anywhere_in_the_pipeline() {
     let pipeline = Pipeline::new().unwrap();
