@@ -60,9 +60,13 @@ fn broken_encoded_images_are_invalid_frames() {
 #[test]
 fn jpegs_with_chroma_finer_than_luma_are_invalid_frames() {
     for name in ["zune-chroma-finer-than-luma-avx2.jpg", "zune-chroma-finer-than-luma-1x1.jpg"] {
-        let path = format!("{}/fuzz/corpus/frame_decode/{name}", env!("CARGO_MANIFEST_DIR"));
-        assert_invalid_frame(Frame::decode(&std::fs::read(path).unwrap()), name);
+        assert_invalid_frame(Frame::decode(&found_by_fuzzing(name)), name);
     }
+}
+
+/// An input of the committed `frame_decode` fuzz corpus.
+fn found_by_fuzzing(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/fuzz/corpus/frame_decode/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
 /// Found by `tests/fuzz.sh`: image-webp 0.2.4 hit a `debug_assert` (and in release an index out of
@@ -71,8 +75,7 @@ fn jpegs_with_chroma_finer_than_luma_are_invalid_frames() {
 #[test]
 fn webp_with_a_code_under_a_huffman_leaf_is_an_invalid_frame() {
     let name = "image-webp-huffman-code-under-a-leaf.webp";
-    let path = format!("{}/fuzz/corpus/frame_decode/{name}", env!("CARGO_MANIFEST_DIR"));
-    assert_invalid_frame(Frame::decode(&std::fs::read(path).unwrap()), name);
+    assert_invalid_frame(Frame::decode(&found_by_fuzzing(name)), name);
 }
 
 #[test]
