@@ -350,10 +350,24 @@ unsafe fn maxpool_2x2_f32(
     // Fully-valid 2×2 windows (both taps in-bounds). SameUpper 2×2 s=1
     // keeps H/W and pads after, so the last row/col are partial.
     let simd_s1 = sh == 1 && sw == 1;
-    let y0 = pt.max(0) as usize;
-    let y1 = ((h - 1 + pt).max(0) as usize).min(oh);
-    let x0 = pl.max(0) as usize;
-    let x1 = ((w - 1 + pl).max(0) as usize).min(ow);
+    // facegate patch (PATCHED.md): stride 2 has a fast interior too.
+    let fast_s2 = sh == 2 && sw == 2;
+    let (y0, y1, x0, x1) = if fast_s2 {
+        // output o is valid when 2o - p >= 0 and 2o + 1 - p <= size - 1
+        let lo = |p: isize| ((p.max(0) + 1) / 2) as usize;
+        let hi = |size: isize, p: isize, o: usize| {
+            if size - 2 + p < 0 { 0 } else { (((size - 2 + p) / 2 + 1) as usize).min(o) }
+        };
+        (lo(pt), hi(h, pt, oh), lo(pl), hi(w, pl, ow))
+    } else {
+        (
+            pt.max(0) as usize,
+            ((h - 1 + pt).max(0) as usize).min(oh),
+            pl.max(0) as usize,
+            ((w - 1 + pl).max(0) as usize).min(ow),
+        )
+    };
+    let fast = simd_s1 || fast_s2;
     let plane_len = oh * ow;
     let one_plane = |p: isize, plane_out: *mut f32| unsafe {
         let iptr = i_base as *const f32;
@@ -370,8 +384,20 @@ unsafe fn maxpool_2x2_f32(
                 oh_stride,
             );
         }
+        if fast_s2 && y1 > y0 && x1 > x0 {
+            maxpool_2x2_s2_valid_f32(
+                iptr.offset(
+                    in_base + (2 * y0 as isize - pt) * ih_stride + (2 * x0 as isize - pl),
+                ),
+                plane_out.offset(y0 as isize * oh_stride + x0 as isize),
+                y1 - y0,
+                x1 - x0,
+                ih_stride,
+                oh_stride,
+            );
+        }
         for oy in 0..oh {
-            let interior_y = simd_s1 && oy >= y0 && oy < y1;
+            let interior_y = fast && oy >= y0 && oy < y1;
             for ox in 0..ow {
                 if interior_y && ox >= x0 && ox < x1 {
                     continue;
@@ -466,6 +492,52 @@ unsafe fn maxpool_2x2_s1_valid_f32(
     }
 }
 
+/// facegate patch (PATCHED.md): the stride-2 interior, where all four taps are in bounds.
+/// `iptr` is the top-left tap of the first window; each output row reads two input rows, and
+/// each output its two columns, pairs split into evens and odds by a shuffle in wasm.
+unsafe fn maxpool_2x2_s2_valid_f32(
+    iptr: *const f32,
+    optr: *mut f32,
+    oh: usize,
+    ow: usize,
+    ih_stride: isize,
+    oh_stride: isize,
+) {
+    // the generic walk's comparison (f32::max would be a libm call in wasm)
+    let max = |a: f32, b: f32| if a < b { b } else { a };
+    unsafe {
+        for oy in 0..oh {
+            let row0 = iptr.offset(2 * oy as isize * ih_stride);
+            let row1 = row0.offset(ih_stride);
+            let dst = optr.offset(oy as isize * oh_stride);
+            let mut ox = 0usize;
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            {
+                use std::arch::wasm32::*;
+                let pairs = |row: *const f32, ox: usize| {
+                    let a = v128_load(row.add(2 * ox) as *const v128);
+                    let b = v128_load(row.add(2 * ox + 4) as *const v128);
+                    f32x4_pmax(
+                        i32x4_shuffle::<0, 2, 4, 6>(a, b),
+                        i32x4_shuffle::<1, 3, 5, 7>(a, b),
+                    )
+                };
+                while ox + 4 <= ow {
+                    let m = f32x4_pmax(pairs(row0, ox), pairs(row1, ox));
+                    v128_store(dst.add(ox) as *mut v128, m);
+                    ox += 4;
+                }
+            }
+            while ox < ow {
+                let top = max(*row0.add(2 * ox), *row0.add(2 * ox + 1));
+                let bottom = max(*row1.add(2 * ox), *row1.add(2 * ox + 1));
+                *dst.add(ox) = max(top, bottom);
+                ox += 1;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -500,6 +572,9 @@ mod tests {
         let cases = [
             ((1usize, 24, 320, 320), PaddingSpec::SameUpper, tvec![1usize, 1]),
             ((2, 8, 33, 17), PaddingSpec::Valid, tvec![2, 2]),
+            // facegate patch: the stride-2 interior with padding after (odd sizes) and before
+            ((1, 5, 9, 21), PaddingSpec::SameUpper, tvec![2, 2]),
+            ((1, 3, 10, 19), PaddingSpec::SameLower, tvec![2, 2]),
         ];
         for (shape, padding, strides) in cases {
             let c = shape.1;
