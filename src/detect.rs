@@ -4,7 +4,7 @@
 use crate::error::Result;
 use crate::frame::Frame;
 use crate::geometry::{Point, Rect, Similarity};
-use crate::model::{bundled, OnnxModel};
+use crate::model::{bundled, Layout, OnnxModel};
 use serde::{Deserialize, Serialize};
 
 const SIDE: usize = 128;
@@ -75,7 +75,11 @@ impl Detector {
 
     /// A BlazeFace-front ONNX model from bytes (same inputs and outputs as the bundled one).
     pub fn from_bytes(onnx: &[u8], options: DetectorOptions) -> Result<Self> {
-        Ok(Detector { model: OnnxModel::load("blazeface", onnx, SIDE)?, anchors: anchors(), options })
+        Ok(Detector {
+            model: OnnxModel::load("blazeface", onnx, SIDE, Layout::AsWritten)?,
+            anchors: anchors(),
+            options,
+        })
     }
 
     /// Every face in the frame, best score first. The frame is letterboxed into the square

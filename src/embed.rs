@@ -3,7 +3,7 @@
 
 use crate::align::{AlignedFace, SIDE};
 use crate::error::{Error, Result};
-use crate::model::{bundled, sha256_hex, OnnxModel};
+use crate::model::{bundled, sha256_hex, Layout, OnnxModel};
 use serde::{Deserialize, Serialize};
 
 /// Length of the bundled model's embedding.
@@ -159,7 +159,7 @@ impl Embedder {
     }
 
     fn load(kind: EmbedderModel, onnx: &[u8], sha256: String) -> Result<Self> {
-        Ok(Embedder { model: OnnxModel::load(kind.name(), onnx, SIDE)?, kind, sha256 })
+        Ok(Embedder { model: OnnxModel::load(kind.name(), onnx, SIDE, Layout::Optimised)?, kind, sha256 })
     }
 
     /// Which network this is.

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::frame::Frame;
 use crate::geometry::{Point, Similarity};
 use crate::landmarks::Mesh;
-use crate::model::{bundled, OnnxModel};
+use crate::model::{bundled, Layout, OnnxModel};
 
 const SIDE: usize = 64;
 /// 71 eye-contour points and 5 iris points, x, y, z each.
@@ -70,7 +70,7 @@ impl Eyes {
 
     /// An iris ONNX model from bytes (same input and output as the bundled one).
     pub fn from_bytes(onnx: &[u8]) -> Result<Self> {
-        Ok(Eyes { model: OnnxModel::load("iris", onnx, SIDE)? })
+        Ok(Eyes { model: OnnxModel::load("iris", onnx, SIDE, Layout::Optimised)? })
     }
 
     /// How open each eye of `mesh`'s face is in `frame`, image-left eye first: the lid gap over

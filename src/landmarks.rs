@@ -5,7 +5,7 @@ use crate::detect::Face;
 use crate::error::Result;
 use crate::frame::Frame;
 use crate::geometry::{Point, Similarity};
-use crate::model::{bundled, OnnxModel};
+use crate::model::{bundled, Layout, OnnxModel};
 
 const SIDE: usize = 192;
 const POINTS: usize = 468;
@@ -69,7 +69,7 @@ impl Landmarker {
 
     /// A FaceMesh ONNX model from bytes (same inputs and outputs as the bundled one).
     pub fn from_bytes(onnx: &[u8]) -> Result<Self> {
-        Ok(Landmarker { model: OnnxModel::load("facemesh", onnx, SIDE)?, crop_scale: 1.5 })
+        Ok(Landmarker { model: OnnxModel::load("facemesh", onnx, SIDE, Layout::AsWritten)?, crop_scale: 1.5 })
     }
 
     /// The 468 FaceMesh points (x, y in frame pixels) and the face-presence probability, from a
