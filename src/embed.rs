@@ -159,7 +159,12 @@ impl Embedder {
     }
 
     fn load(kind: EmbedderModel, onnx: &[u8], sha256: String) -> Result<Self> {
-        Ok(Embedder { model: OnnxModel::load(kind.name(), onnx, SIDE, Layout::Optimised)?, kind, sha256 })
+        // SFace's batch normalisations would stay channels-first in facegate's rewrite
+        let layout = match kind {
+            EmbedderModel::MobileFaceNet => Layout::ChannelsLast,
+            EmbedderModel::SFace => Layout::Optimised,
+        };
+        Ok(Embedder { model: OnnxModel::load(kind.name(), onnx, SIDE, layout)?, kind, sha256 })
     }
 
     /// Which network this is.

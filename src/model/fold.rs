@@ -54,20 +54,23 @@ pub(super) fn fold_weights(proto: &mut ModelProto) {
     let read: HashSet<&str> =
         kept.iter().flat_map(|n| &n.input).chain(graph.output.iter().map(|o| &o.name)).map(String::as_str).collect();
     let (mut initializer, dropped): (Vec<TensorProto>, Vec<TensorProto>) =
-        graph.initializer.iter().cloned().partition(|t| read.contains(t.name.as_str()));
+        std::mem::take(&mut graph.initializer).into_iter().partition(|t| read.contains(t.name.as_str()));
     let dropped: HashSet<&str> = dropped.iter().map(|t| t.name.as_str()).collect();
     graph.input.retain(|i| !dropped.contains(i.name.as_str()));
     initializer.extend(folded.into_iter().filter(|(name, _)| read.contains(name.as_str())).map(|(name, c)| {
-        TensorProto {
-            name,
-            dims: c.dims,
-            data_type: FLOAT,
-            raw_data: c.values.iter().flat_map(|v| v.to_le_bytes()).collect(),
-            ..Default::default()
-        }
+        TensorProto { name, dims: c.dims, data_type: FLOAT, raw_data: le_bytes(&c.values), ..Default::default() }
     }));
     graph.node = kept;
     graph.initializer = initializer;
+}
+
+/// `values` as little-endian bytes.
+fn le_bytes(values: &[f32]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(4 * values.len());
+    for v in values {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    bytes
 }
 
 /// Whether `node` is a `Cast` to f32.
@@ -97,8 +100,11 @@ fn scale_axis0(a: &Constant, b: &Constant) -> Option<Constant> {
     let values = match b.values.len() {
         1 if b.dims.len() <= a.dims.len() => a.values.iter().map(|x| x * b.values[0]).collect(),
         _ if per_row && rows > 0 => {
-            let row = a.values.len() / rows;
-            a.values.chunks_exact(row).zip(&b.values).flat_map(|(r, s)| r.iter().map(move |x| x * s)).collect()
+            let mut values = Vec::with_capacity(a.values.len());
+            for (r, s) in a.values.chunks_exact(a.values.len() / rows).zip(&b.values) {
+                values.extend(r.iter().map(|x| x * s));
+            }
+            values
         }
         _ => return None,
     };
@@ -109,24 +115,8 @@ fn scale_axis0(a: &Constant, b: &Constant) -> Option<Constant> {
 mod tests {
     use super::*;
     use crate::model::bundled;
+    use crate::model::testing::{count, run};
     use tract_onnx::prelude::*;
-
-    fn count(proto: &ModelProto, op: &str) -> usize {
-        proto.graph.as_ref().unwrap().node.iter().filter(|n| n.op_type == op).count()
-    }
-
-    /// Runs `proto` through tract on a fixed pseudo-random input.
-    fn run(proto: &ModelProto, side: usize) -> Vec<Tensor> {
-        let input: Vec<f32> = (0..side * side * 3).map(|i| ((i * 7919) % 255) as f32 / 255.0).collect();
-        let plan = tract_onnx::onnx_cnn()
-            .model_for_proto_model(proto)
-            .and_then(|m| m.with_input_fact(0, f32::fact([1, side, side, 3]).into()))
-            .and_then(|m| m.into_optimized())
-            .and_then(|m| m.into_runnable())
-            .unwrap();
-        let input = Tensor::from_shape(&[1, side, side, 3], &input).unwrap();
-        plan.run(tvec!(input.into_tvalue())).unwrap().into_iter().map(|t| t.into_tensor()).collect()
-    }
 
     #[test]
     fn folding_removes_the_dequantisation_and_changes_no_output() {

@@ -66,26 +66,10 @@ pub(super) fn expand_prelu(proto: &mut ModelProto) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::testing::{count, run};
     use crate::model::{bundled, fold::fold_weights};
     use tract_onnx::pb::{TensorProto, ValueInfoProto};
     use tract_onnx::prelude::*;
-
-    fn count(proto: &ModelProto, op: &str) -> usize {
-        proto.graph.as_ref().unwrap().node.iter().filter(|n| n.op_type == op).count()
-    }
-
-    /// The outputs of `proto` on a fixed pseudo-random input in [-1, 1].
-    fn run(proto: &ModelProto, side: usize) -> Vec<Tensor> {
-        let input: Vec<f32> = (0..side * side * 3).map(|i| ((i * 7919) % 255) as f32 / 127.5 - 1.0).collect();
-        let plan = tract_onnx::onnx_cnn()
-            .model_for_proto_model(proto)
-            .and_then(|m| m.with_input_fact(0, f32::fact([1, side, side, 3]).into()))
-            .and_then(|m| m.into_optimized())
-            .and_then(|m| m.into_runnable())
-            .unwrap();
-        let input = Tensor::from_shape(&[1, side, side, 3], &input).unwrap();
-        plan.run(tvec!(input.into_tvalue())).unwrap().into_iter().map(|t| t.into_tensor()).collect()
-    }
 
     #[test]
     fn every_prelu_is_expanded_and_no_output_changes() {

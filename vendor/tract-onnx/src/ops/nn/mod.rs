@@ -220,7 +220,13 @@ fn common_conv(node: &NodeProto) -> TractResult<cnn::Conv> {
     if let Some(v) = strides(node)? {
         op = op.strides(v);
     }
-    Ok(op)
+    // Patched for facegate: `data_format = "NHWC"`, an attribute outside the ONNX standard that
+    // a loader may add, declares a channels-last input and output (the kernel stays OIHW).
+    match node.get_attr_opt::<String>("data_format")?.as_deref() {
+        None | Some("NCHW") => Ok(op),
+        Some("NHWC") => Ok(op.nhwc()),
+        Some(other) => bail!("Conv: data_format {other:?} is neither NCHW nor NHWC"),
+    }
 }
 
 pub fn conv(
