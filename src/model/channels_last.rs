@@ -54,8 +54,10 @@ pub(super) fn rewrite(proto: &mut ModelProto) -> bool {
             continue;
         }
         let reads_nhwc = node.input.iter().any(|i| nhwc.contains(i));
-        let constants_follow =
-            node.input.iter().all(|i| nhwc.contains(i) || initializers.get(i.as_str()).is_some_and(|t| per_channel(t)));
+        let constants_follow = node
+            .input
+            .iter()
+            .all(|i| i.is_empty() || nhwc.contains(i) || initializers.get(i.as_str()).is_some_and(|t| per_channel(t)));
         if reads_nhwc
             && node.op_type == "Conv"
             && nhwc.contains(&node.input[0])

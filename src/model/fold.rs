@@ -19,7 +19,7 @@ const FLOAT16: i32 = 10;
 /// A constant's shape and f32 values.
 #[derive(Clone)]
 pub(super) struct Constant {
-    dims: Vec<i64>,
+    pub(super) dims: Vec<i64>,
     pub(super) values: Vec<f32>,
 }
 
@@ -65,7 +65,7 @@ pub(super) fn fold_weights(proto: &mut ModelProto) {
 }
 
 /// `values` as little-endian bytes.
-fn le_bytes(values: &[f32]) -> Vec<u8> {
+pub(super) fn le_bytes(values: &[f32]) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(4 * values.len());
     for v in values {
         bytes.extend_from_slice(&v.to_le_bytes());
