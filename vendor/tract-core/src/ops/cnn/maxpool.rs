@@ -141,6 +141,8 @@ impl TypedOp for OptMaxPool {
 }
 
 impl OptMaxPool {
+    // Patched for facegate: one function per datum type, so that V8 compiles only the type run.
+    #[inline(never)]
     fn eval_t<T: Datum + Copy + num_traits::Bounded + PartialOrd>(
         &self,
         input: &Tensor,

@@ -418,6 +418,8 @@ impl MMMInputValue for LazyIm2colInput {
 }
 
 impl LazyIm2colInput {
+    // Patched for facegate: one function per datum type, so that V8 compiles only the type run.
+    #[inline(never)]
     fn do_panel<T: Datum + Copy>(&self, i: usize, buffer: Option<*mut u8>) -> *const u8 {
         let r = self.im2col.packer.r;
         let mn_start = i * r;
