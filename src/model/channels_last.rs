@@ -14,6 +14,7 @@
 //! the rewritten graph computes the same values.
 
 use super::fold::FLOAT;
+use super::node;
 use std::collections::{HashMap, HashSet};
 use tract_onnx::pb::attribute_proto::AttributeType;
 use tract_onnx::pb::{AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto};
@@ -54,13 +55,13 @@ pub(super) fn rewrite(proto: &mut ModelProto) -> bool {
             continue;
         }
         let reads_nhwc = node.input.iter().any(|i| nhwc.contains(i));
-        let constants_follow = node
-            .input
-            .iter()
-            .all(|i| i.is_empty() || nhwc.contains(i) || initializers.get(i.as_str()).is_some_and(|t| per_channel(t)));
-        if reads_nhwc
-            && node.op_type == "Conv"
-            && nhwc.contains(&node.input[0])
+        let constants_follow = || {
+            node.input.iter().all(|i| {
+                i.is_empty() || nhwc.contains(i) || initializers.get(i.as_str()).is_some_and(|t| per_channel(t))
+            })
+        };
+        if node.op_type == "Conv"
+            && node.input.first().is_some_and(|i| nhwc.contains(i))
             && attribute(&node, "data_format").is_none()
         {
             node.attribute.push(AttributeProto {
@@ -70,7 +71,7 @@ pub(super) fn rewrite(proto: &mut ModelProto) -> bool {
                 ..Default::default()
             });
             nhwc.extend(node.output.iter().cloned());
-        } else if reads_nhwc && ELEMENT_WISE.contains(&node.op_type.as_str()) && constants_follow {
+        } else if reads_nhwc && ELEMENT_WISE.contains(&node.op_type.as_str()) && constants_follow() {
             for name in &mut node.input {
                 if let Some(t) = initializers.get(name.as_str()) {
                     let moved = relaid.entry(name.clone()).or_insert_with(|| channels_last(t));
@@ -82,7 +83,7 @@ pub(super) fn rewrite(proto: &mut ModelProto) -> bool {
             for name in node.input.iter_mut().filter(|i| nhwc.contains(*i)) {
                 let nchw = back.entry(name.clone()).or_insert_with(|| {
                     let out = format!("{name}.nchw");
-                    nodes.push(transpose_node(rename.get(name).unwrap_or(name), &out, TO_NCHW));
+                    nodes.push(to_nchw(rename.get(name).unwrap_or(name), out.clone()));
                     out
                 });
                 *name = nchw.clone();
@@ -104,7 +105,7 @@ pub(super) fn rewrite(proto: &mut ModelProto) -> bool {
                     name.clone_from(&inner);
                 }
             }
-            nodes.push(transpose_node(&inner, &output.name, TO_NCHW));
+            nodes.push(to_nchw(&inner, output.name.clone()));
         }
     }
     // Shapes the file records are channels-first: tract infers them again.
@@ -114,21 +115,15 @@ pub(super) fn rewrite(proto: &mut ModelProto) -> bool {
     true
 }
 
-/// A `Transpose` of `input` into `output`.
-fn transpose_node(input: &str, output: &str, perm: [i64; 4]) -> NodeProto {
-    NodeProto {
-        name: output.into(),
-        op_type: "Transpose".into(),
-        input: vec![input.into()],
-        output: vec![output.into()],
-        attribute: vec![AttributeProto {
-            name: "perm".into(),
-            r#type: AttributeType::Ints as i32,
-            ints: perm.to_vec(),
-            ..Default::default()
-        }],
+/// A `Transpose` of the channels-last `input` into the channels-first `output`.
+fn to_nchw(input: &str, output: String) -> NodeProto {
+    let perm = AttributeProto {
+        name: "perm".into(),
+        r#type: AttributeType::Ints as i32,
+        ints: TO_NCHW.to_vec(),
         ..Default::default()
-    }
+    };
+    NodeProto { attribute: vec![perm], ..node("Transpose", &[input], output) }
 }
 
 fn attribute<'a>(node: &'a NodeProto, name: &str) -> Option<&'a AttributeProto> {
@@ -148,9 +143,7 @@ fn per_channel(t: &TensorProto) -> bool {
         3 => 0,
         _ => return t.data_type == FLOAT && volume == 1,
     };
-    t.data_type == FLOAT
-        && t.dims.iter().enumerate().all(|(i, &d)| i == channel || d == 1)
-        && t.dims[0..channel].iter().all(|&d| d == 1)
+    t.data_type == FLOAT && t.dims.iter().enumerate().all(|(i, &d)| i == channel || d == 1)
 }
 
 /// `t` with its channel axis moved last, under a new name (the values keep their order: only the

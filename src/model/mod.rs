@@ -42,8 +42,8 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// MobileFaceNet is written channels-last by `channels_last.rs` before tract reads it. The
 /// outputs are the same bit for bit in every layout, and so is each model's speed; in Node the
 /// first `FaceVerifier.create` of a process went from about 0.98 to 0.88 s with BlazeFace and
-/// FaceMesh as written, and from 0.43-0.45 to
-/// 0.38 s more with MobileFaceNet rewritten and the weight folding copying less.
+/// FaceMesh as written, and from 0.43-0.45 to 0.38 s more with MobileFaceNet rewritten and the
+/// weight folding copying less.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Layout {
     /// Whatever tract's full optimisation picks (channels-last for these models).
@@ -147,6 +147,18 @@ impl OnnxModel {
             Some(v) => Err(Error::model(self.name, format!("output {index} has {} values, expected {len}", v.len()))),
             None => Err(Error::model(self.name, format!("missing output {index}"))),
         }
+    }
+}
+
+/// An ONNX node running `op_type` on `input` into `output`, named after its output (for the
+/// graph rewrites).
+fn node(op_type: &str, input: &[&str], output: String) -> tract_onnx::pb::NodeProto {
+    tract_onnx::pb::NodeProto {
+        name: output.clone(),
+        op_type: op_type.into(),
+        input: input.iter().map(|s| s.to_string()).collect(),
+        output: vec![output],
+        ..Default::default()
     }
 }
 

@@ -10,6 +10,7 @@
 //! 4.9-5.7 ms; MobileFaceNet ran at 15.4 ms against 18.9-29.7 ms rewritten as `PRelu`.
 
 use super::fold::{le_bytes, widen, FLOAT};
+use super::node as op;
 use std::collections::HashMap;
 use tract_onnx::pb::{ModelProto, NodeProto, TensorProto};
 
@@ -95,17 +96,6 @@ pub(super) fn expand_prelu(proto: &mut ModelProto) {
             raw_data: 0f32.to_le_bytes().to_vec(),
             ..Default::default()
         });
-    }
-}
-
-/// A node running `op_type` on `input` into `output`, named after its output.
-fn op(op_type: &str, input: &[&str], output: String) -> NodeProto {
-    NodeProto {
-        name: output.clone(),
-        op_type: op_type.into(),
-        input: input.iter().map(|s| s.to_string()).collect(),
-        output: vec![output],
-        ..Default::default()
     }
 }
 
