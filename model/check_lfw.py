@@ -50,7 +50,7 @@ def facemesh(s, img, box, scale=1.5):
     x0, y0 = cx - side / 2, cy - side / 2
     crop = img.crop((int(round(x0)), int(round(y0)), int(round(x0 + side)), int(round(y0 + side))))
     x = np.asarray(crop.resize((192, 192), Image.BILINEAR), np.float32)[None] / 255.0
-    mesh, flag, _ = s.run(["mesh", "faceflag", "contours"], {"input": x})
+    mesh, flag = s.run(["mesh", "faceflag"], {"input": x})
     pts = mesh[0].reshape(468, 3)
     img_pts = pts[:, :2] * (side / 192.0) + [x0, y0]
     return float(flag[0, 0]), pts, img_pts

@@ -188,8 +188,8 @@ mod tests {
             // all but the two after the flattening Reshape, which gets its input channels-first
             (bundled::MOBILEFACENET, 112, 52, 50, 1),
             // up to the first max pooling (FaceMesh) or padding (Iris)
-            (bundled::FACEMESH, 192, 55, 7, 2),
-            (bundled::IRIS, 64, 81, 16, 2),
+            (bundled::FACEMESH, 192, 45, 7, 2),
+            (bundled::IRIS, 64, 56, 16, 2),
         ] {
             let plain = parse(bytes);
             let mut rewritten = plain.clone();
