@@ -461,7 +461,7 @@ def convert_facemesh(src, out_dir, work, images, report):
         if base in ren:
             rename_tensor(g, o.name, ren[base])
     # "contours" (MediaPipe's eye and lip contours, refined) is not read by facegate: dropped with
-    # the branch only it needs (137 k of FaceMesh's 871 k weights)
+    # the branch only it needs (137 k of FaceMesh's 745 k weights)
     order = {"mesh": 0, "faceflag": 1}
     outs = sorted((o for o in g.output if o.name in order), key=lambda o: order[o.name])
     outs = [onnx.ValueInfoProto.FromString(o.SerializeToString()) for o in outs]
