@@ -543,14 +543,17 @@ def cosine_distance(a, b):
     return 1.0 - float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
 
 
-CONTOUR = 71 * 3
+# The eye contour's first 16 points, x, y, z each: the lower lid corner to corner (0-8) and the
+# upper lid between the corners (9-15), all that facegate reads of it.
+LIDS = 16 * 3
 
 
 def convert_iris(src, out_dir, work, images, report):
-    """MediaPipe Iris: a 64x64 eye crop (RGB 0..1) -> 71 eye-contour points, x, y, z in crop
-    pixels, as one [1, 1, 1, 213] output. The model's second head, the 5 iris points (its last 76
-    values), is not read by facegate: dropped with the branch only it needs (198 k of 656 k
-    weights)."""
+    """MediaPipe Iris: a 64x64 eye crop (RGB 0..1) -> the eye contour's 16 lid points, x, y, z in
+    crop pixels, as one [1, 1, 1, 48] output. What facegate does not read is left out: the model's
+    second head, the 5 iris points, with the branch only it needs (198 k of 656 k weights), and
+    the contour head's other 55 points (the rings around the eye and the brow: 84 k weights of
+    its last convolution)."""
     name = "iris"
     mj = os.path.join(src, "models", "iris.json")
     m = tfjs_to_onnx(mj, os.path.join(work, name + ".raw.onnx"))
@@ -560,14 +563,20 @@ def convert_iris(src, out_dir, work, images, report):
     rename_tensor(g, g.output[0].name, "landmarks")
     set_dim(g.input[0], 0, 1)
     set_dim(g.output[0], 0, 1)
-    # the contour head's output feeds the output's Reshape directly, without the iris head's
+    # the contour head's output feeds the output's Reshape directly, without the iris head's, and
+    # its last convolution makes only the lid points' channels (the first LIDS)
     cat = next(n for n in g.node if n.op_type == "Concat" and "contours_and_brows_and_iris" in n.name)
     g.node.remove(cat)
     rename_tensor(g, cat.output[0], cat.input[0])
+    contour = next(n for n in g.node if cat.input[0] in n.output)
+    inits = {t.name: t for t in g.initializer}
+    for weight in contour.input[1:]:
+        t = inits[weight]
+        t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(t)[:LIDS].copy(), weight))
     reshape = next(n for n in g.node if n.op_type == "Reshape" and n.output[0] == "landmarks")
-    shape = next(t for t in g.initializer if t.name == reshape.input[1])
-    shape.CopyFrom(numpy_helper.from_array(np.array([-1, 1, 1, CONTOUR], np.int64), shape.name))
-    set_dim(g.output[0], 3, CONTOUR)
+    shape = inits[reshape.input[1]]
+    shape.CopyFrom(numpy_helper.from_array(np.array([-1, 1, 1, LIDS], np.int64), shape.name))
+    set_dim(g.output[0], 3, LIDS)
     prune(g)
     m = finalize(m)
 
@@ -579,7 +588,7 @@ def convert_iris(src, out_dir, work, images, report):
     d = 0.0
     for x in xs:
         (r,) = ref.run(["Identity"], x)
-        d = max(d, float(np.abs(ort_run(s, x)["landmarks"].reshape(-1) - r.reshape(-1)[:CONTOUR]).max()))
+        d = max(d, float(np.abs(ort_run(s, x)["landmarks"].reshape(-1) - r.reshape(-1)[:LIDS]).max()))
     report[name] = {"onnx_fp32_vs_tf_max_abs_diff": d}
     print(f"[{name}] fp32 onnx vs TF(tfjs graph) max abs diff {d:.3g}")
     # tfjs weights are float32 here; outputs are 64x64-crop pixels. int8 kernels move the points by

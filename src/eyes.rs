@@ -9,8 +9,9 @@ use crate::landmarks::Mesh;
 use crate::model::{bundled, Layout, OnnxModel};
 
 const SIDE: usize = 64;
-/// 71 eye-contour points, x, y, z each (the model's iris head is not shipped: `model/convert.py`).
-const OUTPUTS: usize = 71 * 3;
+/// The eye contour's 16 lid points, x, y, z each (the rest of the contour and the model's iris
+/// head are not shipped: `model/convert.py`).
+const OUTPUTS: usize = 16 * 3;
 /// The crop's side over the eye's width (MediaPipe's and Human's value).
 const ENLARGE: f32 = 2.3;
 /// FaceMesh's eye corners, image-left one first: the person's right eye (33 outer, 133 inner),
@@ -23,7 +24,7 @@ const LID_PAIRS: [(usize, usize); 5] = [(10, 2), (11, 3), (12, 4), (13, 5), (14,
 /// The contour's corners.
 const CONTOUR_CORNERS: (usize, usize) = (0, 8);
 
-/// MediaPipe Iris's eye-contour head (64x64 eye crop → 71 contour points), loaded once.
+/// MediaPipe Iris's eye-contour head, cut to the lids (64x64 eye crop → 16 lid points), loaded once.
 #[derive(Clone)]
 pub struct Eyes {
     model: OnnxModel,
