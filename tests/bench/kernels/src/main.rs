@@ -132,9 +132,12 @@ fn time(kind: Kind, passes: usize) -> TractResult<f64> {
         Ok(start.elapsed().as_secs_f64() * 1e3)
     };
     pass()?;
-    let mut ms = (0..passes).map(|_| pass()).collect::<TractResult<Vec<_>>>()?;
-    ms.sort_by(f64::total_cmp);
-    Ok(ms[ms.len() / 2])
+    Ok(median((0..passes).map(|_| pass()).collect::<TractResult<Vec<_>>>()?))
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }
 
 fn main() -> TractResult<()> {
@@ -147,10 +150,6 @@ fn main() -> TractResult<()> {
             r.push(time(kind, passes)?);
         }
     }
-    let median = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
     let [f32_ms, int8_ms, f16_ms] = rounds.map(median);
     println!(
         "{{\"target\":\"{}\",\"macs\":{macs},\"passes\":{passes},\"f32Ms\":{f32_ms:.2},\"int8Ms\":{int8_ms:.2},\"f16Ms\":{f16_ms:.2},\"int8OverF32\":{:.2},\"f16OverF32\":{:.2}}}",
