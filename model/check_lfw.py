@@ -11,6 +11,8 @@ import numpy as np
 import onnxruntime as ort
 from PIL import Image
 
+from convert import MESH_POINTS
+
 
 def sess(path):
     so = ort.SessionOptions()
@@ -51,9 +53,10 @@ def facemesh(s, img, box, scale=1.5):
     crop = img.crop((int(round(x0)), int(round(y0)), int(round(x0 + side)), int(round(y0 + side))))
     x = np.asarray(crop.resize((192, 192), Image.BILINEAR), np.float32)[None] / 255.0
     mesh, flag = s.run(["mesh", "faceflag"], {"input": x})
-    pts = mesh[0].reshape(468, 3)
+    pts = mesh[0].reshape(len(MESH_POINTS), 3)
     img_pts = pts[:, :2] * (side / 192.0) + [x0, y0]
-    return float(flag[0, 0]), pts, img_pts
+    # by MediaPipe number: facemesh.onnx makes only the points facegate reads
+    return float(flag[0, 0]), pts, dict(zip(MESH_POINTS, img_pts))
 
 
 ARCFACE = np.array([(38.2946, 51.6963), (73.5318, 51.5014), (56.0252, 71.7366),
@@ -98,7 +101,7 @@ def main():
         for n, ids in [("img-left eye 33,133", [33, 133]), ("img-right eye 362,263", [362, 263]),
                        ("nose 1", [1]), ("mouth corners 61,291", [61, 291])]:
             print(f"    {n}: " + " ".join(str(np.round(ip[i], 1).tolist()) for i in ids))
-        five = np.array([ip[[33, 133]].mean(0), ip[[362, 263]].mean(0), ip[1], ip[61], ip[291]], np.float32)
+        five = np.array([(ip[33] + ip[133]) / 2, (ip[362] + ip[263]) / 2, ip[1], ip[61], ip[291]], np.float32)
         chip = align112(img, five)
         x = (np.asarray(chip, np.float32)[None] - 127.5) / 128.0
         e = mfn.run(["embedding"], {"input": x})[0][0]

@@ -444,7 +444,7 @@ def convert_blazeface(src, out_dir, work, images, report):
                     "head_mapping": {"512(stride8)": [c512, r512], "384(stride16)": [c384, r384]}}
     print(f"[{name}] fp32 onnx vs TF(tfjs graph) max abs diff {d:.3g}")
     # int8 kernels move the confident boxes by ~3.5 of 128 input px: the detector (0.2 MB) stays fp16
-    return decide_storage(name, m, xs, {"fp16": 1e-3}, report)
+    return {name: decide_storage(name, m, xs, {"fp16": 1e-3}, report)}
 
 
 def convert_facemesh(src, out_dir, work, images, report):
@@ -496,7 +496,55 @@ def convert_facemesh(src, out_dir, work, images, report):
     # outputs are 192x192-crop pixels: int8 kernels may move a point by up to 1 px (measured: 0.82
     # with the noise inputs, ~0.4 on faces); tfjs weights were already float16-quantised, so
     # fp16 storage should be bit-exact
-    return decide_storage(name, m, xs, {"int8": 1.0, "fp16": 1e-3}, report)
+    tolerances = {"int8": 1.0, "fp16": 1e-3}
+    report["facemesh-full"] = dict(report[name])
+    full = decide_storage("facemesh-full", m, xs, tolerances, report)
+    read = decide_storage(name, keep_mesh_points(m, MESH_POINTS), xs, tolerances, report)
+    # the points kept are the full model's, bit for bit
+    channels = mesh_channels(MESH_POINTS)
+    sf, sr = session(full), session(read)
+    d = max(max_diff({k: v[:, channels] if k == "mesh" else v for k, v in ort_run(sf, x).items()}, ort_run(sr, x))
+            for x in xs)
+    report[name]["mesh_points"] = MESH_POINTS
+    report[name]["vs_full_max_abs_diff"] = d
+    print(f"[{name}] the {len(MESH_POINTS)} points kept vs the full mesh's: max abs diff {d:.3g}")
+    assert d == 0.0, d
+    return {"facemesh-full": full, name: read}
+
+
+# The FaceMesh points facegate's library reads (MediaPipe numbering, ascending: src/landmarks.rs
+# `MESH_POINTS`): the flat-picture test's 26, which hold the eye corners, nose tip and mouth
+# corners (alignment, iris crops), cheeks, forehead and chin (pose).
+MESH_POINTS = [1, 2, 6, 10, 13, 14, 33, 61, 93, 98, 127, 132, 133, 152, 168, 172, 234, 263, 291, 323, 327, 356,
+               361, 362, 397, 454]
+
+
+def mesh_channels(points):
+    """The mesh output's channels of `points`: x, y, z of point i are channels 3i, 3i + 1, 3i + 2."""
+    return np.array([3 * p + k for p in points for k in range(3)])
+
+
+def keep_mesh_points(m, points):
+    """A copy of FaceMesh `m` whose `mesh` output holds only `points` (x, y, z each, in that
+    order): the mesh head's last convolution makes only their channels."""
+    m = onnx.load_from_string(m.SerializeToString())
+    g = m.graph
+    reshape = next(n for n in g.node if n.op_type == "Reshape" and n.output[0] == "mesh")
+    conv = next(n for n in g.node if reshape.input[0] in n.output)
+    assert conv.op_type == "Conv", conv.op_type
+    uses = [x for n in g.node for x in n.input]
+    inits = {t.name: t for t in g.initializer}
+    channels = mesh_channels(points)
+    for name in conv.input[1:] + [reshape.input[1]]:
+        assert uses.count(name) == 1, f"{name} is shared"
+    for weight in conv.input[1:]:
+        t = inits[weight]
+        t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(t)[channels].copy(), weight))
+    shape = inits[reshape.input[1]]
+    shape.CopyFrom(numpy_helper.from_array(np.array([1, len(channels)], np.int64), shape.name))
+    set_dim(g.output[0], 1, len(channels))
+    prune(g)
+    return finalize(m)
 
 
 def convert_mobilefacenet(src, out_dir, work, images, report):
@@ -534,7 +582,7 @@ def convert_mobilefacenet(src, out_dir, work, images, report):
     report[name] = {"onnx_fp32_vs_tflite_max_abs_diff": d, "reshape_patched": patched}
     print(f"[{name}] fp32 onnx vs TFLite max abs diff {d:.3g}")
     # embeddings are un-normalised (norm ~ 10-20): judge by 1 - cosine (int8 measured: 2.2e-3)
-    return decide_storage(name, m, xs, {"int8": 5e-3, "fp16": 1e-4}, report, diff=cosine_distance)
+    return {name: decide_storage(name, m, xs, {"int8": 5e-3, "fp16": 1e-4}, report, diff=cosine_distance)}
 
 
 def cosine_distance(a, b):
@@ -594,7 +642,7 @@ def convert_iris(src, out_dir, work, images, report):
     # tfjs weights are float32 here; outputs are 64x64-crop pixels. int8 kernels move the points by
     # up to about 0.32 px (0.5 % of the crop), well under what a blink changes (the lid gap closes
     # to 0.75 of its usual opening, several pixels); fp16 (0.05 px) only if int8 went past 0.5 px.
-    return decide_storage(name, m, xs, {"int8": 0.5, "fp16": 0.05}, report)
+    return {name: decide_storage(name, m, xs, {"int8": 0.5, "fp16": 0.05}, report)}
 
 
 MODELS = {
@@ -624,23 +672,27 @@ def main():
     for name in args.only:
         which, fn = MODELS[name]
         src = args.human_models if which == "human" else args.expo
-        m = fn(src, args.out, work, args.images, report)
-        m.producer_name = "facegate/model/convert.py (tf2onnx 1.16.1)"
-        path = os.path.join(args.out, name + ".onnx")
-        onnx.save(m, path)
-        # final check: the saved file loads and runs
-        s = session(path)
-        x = np.zeros([d if isinstance(d, int) else 1 for d in s.get_inputs()[0].shape], np.float32)
-        s.run(None, {s.get_inputs()[0].name: x})
-        report[name]["io"] = {
-            "inputs": [(i.name, i.shape) for i in s.get_inputs()],
-            "outputs": [(o.name, o.shape) for o in s.get_outputs()],
-        }
-        report[name]["bytes"] = os.path.getsize(path)
-        print(f"[{name}] wrote {path} ({os.path.getsize(path)} bytes)")
+        for stem, m in fn(src, args.out, work, args.images, report).items():
+            save(m, stem, args.out, report)
     with open(os.path.join(work, "report.json"), "w") as f:
         json.dump(report, f, indent=1)
     print(json.dumps(report, indent=1))
+
+
+def save(m, name, out, report):
+    """Writes `name`.onnx into `out` and checks that the written file loads and runs."""
+    m.producer_name = "facegate/model/convert.py (tf2onnx 1.16.1)"
+    path = os.path.join(out, name + ".onnx")
+    onnx.save(m, path)
+    s = session(path)
+    x = np.zeros([d if isinstance(d, int) else 1 for d in s.get_inputs()[0].shape], np.float32)
+    s.run(None, {s.get_inputs()[0].name: x})
+    report[name]["io"] = {
+        "inputs": [(i.name, i.shape) for i in s.get_inputs()],
+        "outputs": [(o.name, o.shape) for o in s.get_outputs()],
+    }
+    report[name]["bytes"] = os.path.getsize(path)
+    print(f"[{name}] wrote {path} ({os.path.getsize(path)} bytes)")
 
 
 if __name__ == "__main__":

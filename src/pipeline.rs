@@ -124,7 +124,7 @@ impl Pipeline {
     fn confirmed(&self, frame: &Frame, detections: &[Face]) -> Result<Vec<Face>> {
         let mut out = Vec::new();
         for face in detections.iter().filter(|f| f.bbox.width >= self.options.min_face as f32) {
-            if face.score >= CONFIRM_BELOW || self.landmarker.mesh(frame, face)?.1 >= MIN_PRESENCE {
+            if face.score >= CONFIRM_BELOW || self.landmarker.mesh(frame, face)?.presence >= MIN_PRESENCE {
                 out.push(face.clone());
             }
         }
@@ -155,9 +155,9 @@ impl Pipeline {
         }
     }
 
-    /// FaceMesh's 468 points with depth for `face` (what the liveness check reads).
+    /// FaceMesh's points with depth for `face` (what the liveness check reads).
     pub fn mesh(&self, frame: &Frame, face: &Face) -> Result<Mesh> {
-        self.landmarker.mesh3d(frame, face)
+        self.landmarker.mesh(frame, face)
     }
 
     /// How open each eye of the face of `mesh` is (see [`Eyes::opening`]); the bundled iris model
@@ -192,7 +192,7 @@ impl Pipeline {
     /// landmark source is FaceMesh).
     pub fn mesh_and_probe(&self, frame: &Frame, face: &Face) -> Result<(Mesh, Probe)> {
         let mesh = self.mesh(frame, face)?;
-        let points = self.five_points(face, || Ok(FivePoints::from_mesh(&mesh)))?;
+        let points = self.five_points(face, || FivePoints::from_mesh(&mesh))?;
         let probe = self.embedder.probe(align(frame, &points)?, self.options.flip)?;
         Ok((mesh, probe))
     }

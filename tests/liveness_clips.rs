@@ -42,7 +42,7 @@ fn photo(name: &str) -> PathBuf {
 /// Yaw from the cheeks' depth (degrees, > 0 turned to the person's left) and the iris model's
 /// eye opening (both eyes' mean).
 fn yaw_and_eyes(pipeline: &Pipeline, frame: &Frame, mesh: &Mesh) -> (f32, f32) {
-    let p = |i: usize| mesh.points[i];
+    let p = |n: usize| mesh.point(n).unwrap();
     let yaw = (p(454).z - p(234).z).atan2(p(454).x - p(234).x).to_degrees();
     let [a, b] = pipeline.eyes(frame, mesh).unwrap();
     (yaw, (a + b) / 2.0)

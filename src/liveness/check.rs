@@ -76,9 +76,7 @@ impl Seen {
     /// One face, from its FaceMesh mesh and its eyes' opening ([`crate::Eyes::opening`]).
     pub fn face(mesh: &Mesh, eyes: [f32; 2], same_person: bool) -> Result<Seen> {
         let pose = Pose::of(mesh, eyes)?;
-        let landmarks = Landmarks::of(mesh).ok_or_else(|| {
-            crate::Error::InvalidArgument(format!("a FaceMesh mesh has 468 points, not {}", mesh.points.len()))
-        })?;
+        let landmarks = Landmarks::of(mesh)?;
         Ok(Seen::Face { pose, landmarks, same_person })
     }
 }
@@ -458,9 +456,10 @@ mod tests {
             let (sy, cy) = yaw.to_radians().sin_cos();
             let (sp, cp) = pitch.to_radians().sin_cos();
             let points = front
-                .points
+                .all()
+                .unwrap()
                 .iter()
-                .zip(&turned.points)
+                .zip(turned.all().unwrap())
                 .map(|(p, t)| {
                     let (x, y) = (p.x - 320.0, p.y - 240.0);
                     let (x, z) = (cy * x, sy * x + 100.0);
@@ -469,7 +468,7 @@ mod tests {
                     crate::landmarks::Point3 { x: 320.0 + x * k, y: 240.0 + y * k, z: t.z }
                 })
                 .collect();
-            Mesh { points, presence: 1.0 }
+            Mesh::new(points, 1.0).unwrap()
         };
         let mut last = None;
         let poses = perform(&steps);

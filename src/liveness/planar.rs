@@ -6,6 +6,7 @@
 //! points, h33 = 1, an 8x8 system solved by Gaussian elimination): a dozen lines, so no
 //! linear-algebra crate is added to the wasm for it.
 
+use crate::error::Result;
 use crate::geometry::Point;
 use crate::landmarks::Mesh;
 
@@ -26,16 +27,13 @@ pub struct Landmarks {
 }
 
 impl Landmarks {
-    /// The points the test uses; `None` if the mesh is not a 468-point mesh.
-    pub fn of(mesh: &Mesh) -> Option<Landmarks> {
-        if mesh.points.len() != 468 {
-            return None;
-        }
-        let p = |i: usize| mesh.points[i].xy();
-        let [a, b, c, d] = EYE_CORNERS.map(p);
+    /// The points the test uses (every mesh has them: they are [`crate::landmarks::READ_POINTS`]).
+    pub fn of(mesh: &Mesh) -> Result<Landmarks> {
+        let p = |n: usize| Ok(mesh.read(n)?.xy());
+        let [a, b, c, d] = [p(EYE_CORNERS[0])?, p(EYE_CORNERS[1])?, p(EYE_CORNERS[2])?, p(EYE_CORNERS[3])?];
         let (left, right) = (a.midpoint(b), c.midpoint(d));
         let eye_distance = (left.x - right.x).hypot(left.y - right.y);
-        Some(Landmarks { points: POINTS.iter().map(|&i| p(i)).collect(), eye_distance })
+        Ok(Landmarks { points: POINTS.iter().map(|&n| p(n)).collect::<Result<_>>()?, eye_distance })
     }
 
     /// How far `other` is from being a plane projective image of `self`: the root mean square
@@ -156,6 +154,13 @@ fn solve(mut a: [[f64; 8]; 8], mut b: [f64; 8]) -> Option<[f64; 8]> {
 mod tests {
     use super::*;
     use crate::liveness::synthetic::head;
+
+    #[test]
+    fn the_points_are_ones_the_bundled_facemesh_makes() {
+        let read = crate::landmarks::READ_POINTS;
+        assert!(POINTS.iter().chain(&EYE_CORNERS).all(|n| read.contains(n)));
+        assert_eq!(POINTS.len(), read.len(), "the bundled model makes no point the test leaves out");
+    }
 
     fn landmarks(yaw: f32) -> Landmarks {
         Landmarks::of(&head(yaw, 0.0, (0.0, 0.0))).unwrap()

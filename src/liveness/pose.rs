@@ -1,7 +1,7 @@
 //! Head pose read from FaceMesh's 3-D points (MediaPipe's canonical numbering), with the eye
 //! opening the iris model measured.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::landmarks::{Mesh, Point3};
 
 /// Image-left and image-right cheek (on the face outline, level with the nose).
@@ -29,13 +29,9 @@ impl Pose {
     /// the depth difference between forehead and chin (FaceMesh's z grows away from the camera);
     /// `eyes` is each eye's opening ([`crate::Eyes::opening`]).
     pub fn of(mesh: &Mesh, eyes: [f32; 2]) -> Result<Pose> {
-        let p = &mesh.points;
-        if p.len() != 468 {
-            return Err(Error::InvalidArgument(format!("a FaceMesh mesh has 468 points, not {}", p.len())));
-        }
-        let (l, r) = (p[CHEEKS.0], p[CHEEKS.1]);
+        let (l, r) = (mesh.read(CHEEKS.0)?, mesh.read(CHEEKS.1)?);
         let yaw = (r.z - l.z).atan2(dist(l, r)).to_degrees();
-        let (top, chin) = (p[FOREHEAD_CHIN.0], p[FOREHEAD_CHIN.1]);
+        let (top, chin) = (mesh.read(FOREHEAD_CHIN.0)?, mesh.read(FOREHEAD_CHIN.1)?);
         let pitch = (top.z - chin.z).atan2(dist(top, chin)).to_degrees();
         Ok(Pose { yaw, pitch, eyes: (eyes[0] + eyes[1]) / 2.0 })
     }
@@ -57,6 +53,5 @@ mod tests {
         assert!((right.yaw - front.yaw + 25.0).abs() < 3.0, "{right:?}");
         let up = Pose::of(&head(0.0, 15.0, (0.0, 0.0)), open).unwrap();
         assert!((up.pitch - front.pitch - 15.0).abs() < 3.0 && (up.yaw - front.yaw).abs() < 1.0, "{up:?}");
-        assert!(Pose::of(&Mesh { points: vec![], presence: 1.0 }, open).is_err());
     }
 }

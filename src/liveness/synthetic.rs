@@ -47,7 +47,7 @@ pub fn head(yaw: f32, pitch: f32, shift: (f32, f32)) -> Mesh {
             project(Point3 { x, y, z }, shift)
         })
         .collect();
-    Mesh { points, presence: 1.0 }
+    Mesh::new(points, 1.0).expect("468 points")
 }
 
 fn project(p: Point3, shift: (f32, f32)) -> Point3 {

@@ -13,9 +13,10 @@ use tract_onnx::prelude::*;
 pub mod bundled {
     /// BlazeFace short range (front camera), 128x128: boxes and 6 keypoints.
     pub static BLAZEFACE_FRONT: &[u8] = include_bytes!("../../model/blazeface-front.onnx");
-    /// MediaPipe FaceMesh, 192x192: 468 landmarks.
+    /// MediaPipe FaceMesh, 192x192: the 26 of its 468 landmarks facegate reads
+    /// ([`crate::READ_POINTS`]) and the face-presence flag.
     pub static FACEMESH: &[u8] = include_bytes!("../../model/facemesh.onnx");
-    /// MediaPipe Iris, 64x64 eye crop: 71 eye-contour points and 5 iris points.
+    /// MediaPipe Iris, 64x64 eye crop: the eye contour's 16 lid points.
     pub static IRIS: &[u8] = include_bytes!("../../model/iris.onnx");
     /// MobileFaceNet (sirius-ai weights), 112x112 → 192-d embedding.
     pub static MOBILEFACENET: &[u8] = include_bytes!("../../model/mobilefacenet.onnx");

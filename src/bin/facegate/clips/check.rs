@@ -60,11 +60,12 @@ struct Measured {
     eyes: f64,
 }
 
-fn measure(mesh: &Mesh, eyes: [f32; 2]) -> Measured {
-    let p = |i: usize| mesh.points[i];
-    let yaw = f64::from(p(454).z - p(234).z).atan2(f64::from(p(454).x - p(234).x)).to_degrees();
-    let pitch = f64::from(p(10).z - p(152).z).atan2(f64::from(p(152).y - p(10).y)).to_degrees();
-    Measured { yaw, pitch, eyes: f64::from(eyes[0] + eyes[1]) / 2.0 }
+fn measure(mesh: &Mesh, eyes: [f32; 2]) -> Result<Measured, String> {
+    let p = |n: usize| mesh.point(n).ok_or_else(|| format!("FaceMesh point {n} missing"));
+    let (cheeks, top, chin) = ((p(234)?, p(454)?), p(10)?, p(152)?);
+    let yaw = f64::from(cheeks.1.z - cheeks.0.z).atan2(f64::from(cheeks.1.x - cheeks.0.x)).to_degrees();
+    let pitch = f64::from(top.z - chin.z).atan2(f64::from(chin.y - top.y)).to_degrees();
+    Ok(Measured { yaw, pitch, eyes: f64::from(eyes[0] + eyes[1]) / 2.0 })
 }
 
 /// What the pipeline saw in a clip: per frame, the measurement when exactly one face was found,
@@ -76,7 +77,7 @@ fn observe(pipeline: &Pipeline, frames: &[(Frame, f64)]) -> Vec<Result<Measured,
             let face = pipeline.select(frame, Selection::Single).map_err(|e| e.code().to_string())?;
             let code = |e: facegate::Error| e.code().to_string();
             let mesh = pipeline.mesh(frame, &face).map_err(code)?;
-            Ok(measure(&mesh, pipeline.eyes(frame, &mesh).map_err(code)?))
+            measure(&mesh, pipeline.eyes(frame, &mesh).map_err(code)?)
         })
         .collect()
 }

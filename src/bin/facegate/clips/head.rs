@@ -7,8 +7,8 @@ use super::camera::{rotate, Camera};
 use super::motion::Pose;
 use super::raster::{self, Vertex};
 use super::scene::Image;
-use anyhow::{ensure, Result};
-use facegate::Mesh;
+use anyhow::{ensure, Context, Result};
+use facegate::{Mesh, Point3};
 
 /// The eyelids, across each eye from the outer corner to the inner one (MediaPipe's eye rows,
 /// corners 33/133 and 263/362): the row below the brow (upper 2), the crease (upper 1), the upper
@@ -97,21 +97,21 @@ impl Head {
     /// Lifts `mesh` (found in the neutral scene) into camera space: each point on its pixel's
     /// ray, at the depth where the scene's scale is one pixel per unit plus FaceMesh's depth.
     pub fn lift(mesh: &Mesh, camera: Camera) -> Result<Head> {
-        ensure!(mesh.points.len() == 468, "FaceMesh gave {} points, not 468", mesh.points.len());
-        let flat: Vec<[f64; 2]> = mesh.points.iter().map(|p| [f64::from(p.x), f64::from(p.y)]).collect();
-        let mean_z = mesh.points.iter().map(|p| f64::from(p.z)).sum::<f64>() / mesh.points.len() as f64;
-        let (l, r) = (mesh.points[CHEEKS.0], mesh.points[CHEEKS.1]);
+        let all: &[Point3] = mesh.all().context("lifting needs all 468 FaceMesh points")?;
+        let flat: Vec<[f64; 2]> = all.iter().map(|p| [f64::from(p.x), f64::from(p.y)]).collect();
+        let mean_z = all.iter().map(|p| f64::from(p.z)).sum::<f64>() / all.len() as f64;
+        let (l, r) = (all[CHEEKS.0], all[CHEEKS.1]);
         let width = f64::from(r.x - l.x).hypot(f64::from(r.y - l.y));
         ensure!(width > 10.0, "the face is {width:.0} px wide: too small to lift");
         let n = flat.len() as f64;
         let middle = [flat.iter().map(|p| p[0]).sum::<f64>() / n, flat.iter().map(|p| p[1]).sum::<f64>() / n];
         let outline = hull(&flat);
         let mut texture = flat.clone();
-        let mut depths: Vec<f64> = mesh.points.iter().map(|p| f64::from(p.z)).collect();
+        let mut depths: Vec<f64> = all.iter().map(|p| f64::from(p.z)).collect();
         for (size, behind) in RINGS {
             for &i in &outline {
                 texture.push([0, 1].map(|k| middle[k] + size * (flat[i][k] - middle[k])));
-                depths.push(f64::from(mesh.points[i].z) + behind * width);
+                depths.push(f64::from(all[i].z) + behind * width);
             }
         }
         let points: Vec<[f64; 3]> =

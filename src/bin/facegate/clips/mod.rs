@@ -19,13 +19,14 @@ use anyhow::{bail, Context, Result};
 use camera::Camera;
 use card::Homography;
 use facegate::liveness::Step;
-use facegate::{Frame, Pipeline, Selection};
+use facegate::{Face, Frame, Landmarker, Mesh, Pipeline, Selection};
 use head::Head;
 use motion::{lay_out, pose_at, Move, Pacing, Pose, Reach, Wander};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_pcg::Pcg64Mcg;
 use scene::{Image, Placement};
+use std::sync::OnceLock;
 
 /// What a clip shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
@@ -189,7 +190,7 @@ impl Stage {
         let head = if kind.is_head() {
             let frame = neutral.to_frame()?;
             let face = pipeline.select(&frame, Selection::Largest).context("finding the face to lift")?;
-            Some(Head::lift(&pipeline.mesh(&frame, &face)?, camera)?)
+            Some(Head::lift(&full_mesh(&frame, &face)?, camera)?)
         } else {
             None
         };
@@ -219,6 +220,22 @@ impl Stage {
         };
         image.to_frame()
     }
+}
+
+/// All 468 FaceMesh points of `face`, from the full FaceMesh (`model/facemesh-full.onnx`,
+/// loaded on the first call): the head is lifted onto all of them, while the library's bundled
+/// FaceMesh makes only the points it reads.
+fn full_mesh(frame: &Frame, face: &Face) -> Result<Mesh> {
+    static FACEMESH_FULL: &[u8] = include_bytes!("../../../../model/facemesh-full.onnx");
+    static LANDMARKER: OnceLock<Landmarker> = OnceLock::new();
+    let landmarker = match LANDMARKER.get() {
+        Some(landmarker) => landmarker,
+        None => {
+            let loaded = Landmarker::from_bytes(FACEMESH_FULL).context("loading the full FaceMesh")?;
+            LANDMARKER.get_or_init(|| loaded)
+        }
+    };
+    Ok(landmarker.mesh(frame, face)?)
 }
 
 /// Renders a clip of `kind` from `photo` (e.g. an LFW photo) for the `steps` asked: the frames
