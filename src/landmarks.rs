@@ -109,7 +109,8 @@ impl Landmarker {
         Self::from_bytes(bundled::FACEMESH)
     }
 
-    /// A FaceMesh ONNX model from bytes (same inputs and outputs as the bundled one).
+    /// A FaceMesh ONNX model from bytes: the bundled one's input and outputs, its `mesh` with all
+    /// 468 points (a full FaceMesh such as `model/facemesh-full.onnx`) or the [`READ_POINTS`].
     pub fn from_bytes(onnx: &[u8]) -> Result<Self> {
         Ok(Landmarker { model: OnnxModel::load("facemesh", onnx, SIDE, Layout::AsWritten)?, crop_scale: 1.5 })
     }

@@ -25,7 +25,7 @@ fn dist(a: Point3, b: Point3) -> f32 {
 }
 
 impl Pose {
-    /// The pose of a 468-point mesh: yaw from the depth difference across the cheeks, pitch from
+    /// The pose of a mesh: yaw from the depth difference across the cheeks, pitch from
     /// the depth difference between forehead and chin (FaceMesh's z grows away from the camera);
     /// `eyes` is each eye's opening ([`crate::Eyes::opening`]).
     pub fn of(mesh: &Mesh, eyes: [f32; 2]) -> Result<Pose> {
