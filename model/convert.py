@@ -513,7 +513,7 @@ def convert_facemesh(src, out_dir, work, images, report):
 
 
 # The FaceMesh points facegate's library reads (MediaPipe numbering, ascending: src/landmarks.rs
-# `MESH_POINTS`): the flat-picture test's 26, which hold the eye corners, nose tip and mouth
+# `READ_POINTS`): the flat-picture test's 26, which hold the eye corners, nose tip and mouth
 # corners (alignment, iris crops), cheeks, forehead and chin (pose).
 MESH_POINTS = [1, 2, 6, 10, 13, 14, 33, 61, 93, 98, 127, 132, 133, 152, 168, 172, 234, 263, 291, 323, 327, 356,
                361, 362, 397, 454]
@@ -528,23 +528,28 @@ def keep_mesh_points(m, points):
     """A copy of FaceMesh `m` whose `mesh` output holds only `points` (x, y, z each, in that
     order): the mesh head's last convolution makes only their channels."""
     m = onnx.load_from_string(m.SerializeToString())
-    g = m.graph
-    reshape = next(n for n in g.node if n.op_type == "Reshape" and n.output[0] == "mesh")
+    channels = mesh_channels(points)
+    keep_output_channels(m.graph, "mesh", channels, [1, len(channels)], 1)
+    prune(m.graph)
+    return finalize(m)
+
+
+def keep_output_channels(g, output, channels, shape, axis):
+    """Graph output `output`, a Reshape of a Conv's output, keeps only the Conv's output `channels`
+    (in that order): the Conv's kernel and bias are cut to them, the Reshape takes `shape`, and the
+    output's dimension `axis` becomes their count."""
+    reshape = next(n for n in g.node if n.op_type == "Reshape" and n.output[0] == output)
     conv = next(n for n in g.node if reshape.input[0] in n.output)
     assert conv.op_type == "Conv", conv.op_type
     uses = [x for n in g.node for x in n.input]
-    inits = {t.name: t for t in g.initializer}
-    channels = mesh_channels(points)
     for name in conv.input[1:] + [reshape.input[1]]:
         assert uses.count(name) == 1, f"{name} is shared"
+    inits = {t.name: t for t in g.initializer}
     for weight in conv.input[1:]:
         t = inits[weight]
-        t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(t)[channels].copy(), weight))
-    shape = inits[reshape.input[1]]
-    shape.CopyFrom(numpy_helper.from_array(np.array([1, len(channels)], np.int64), shape.name))
-    set_dim(g.output[0], 1, len(channels))
-    prune(g)
-    return finalize(m)
+        t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(t)[channels], weight))
+    inits[reshape.input[1]].CopyFrom(numpy_helper.from_array(np.array(shape, np.int64), reshape.input[1]))
+    set_dim(next(o for o in g.output if o.name == output), axis, len(channels))
 
 
 def convert_mobilefacenet(src, out_dir, work, images, report):
@@ -616,15 +621,7 @@ def convert_iris(src, out_dir, work, images, report):
     cat = next(n for n in g.node if n.op_type == "Concat" and "contours_and_brows_and_iris" in n.name)
     g.node.remove(cat)
     rename_tensor(g, cat.output[0], cat.input[0])
-    contour = next(n for n in g.node if cat.input[0] in n.output)
-    inits = {t.name: t for t in g.initializer}
-    for weight in contour.input[1:]:
-        t = inits[weight]
-        t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(t)[:LIDS].copy(), weight))
-    reshape = next(n for n in g.node if n.op_type == "Reshape" and n.output[0] == "landmarks")
-    shape = inits[reshape.input[1]]
-    shape.CopyFrom(numpy_helper.from_array(np.array([-1, 1, 1, LIDS], np.int64), shape.name))
-    set_dim(g.output[0], 3, LIDS)
+    keep_output_channels(g, "landmarks", np.arange(LIDS), [-1, 1, 1, LIDS], 3)
     prune(g)
     m = finalize(m)
 
