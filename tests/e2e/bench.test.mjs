@@ -31,4 +31,10 @@ test("the peer benchmark runs every library on the same frames and prints one JS
     assert.ok(close(ratios[peer].perFrame, libs[peer].perFrameMedianMs / libs.facegate.perFrameMedianMs), peer);
     assert.ok(close(ratios[peer].download, libs[peer].downloadGzipBytes / libs.facegate.downloadGzipBytes), peer);
   }
+  // The issue's download bar, exactly: at most 4 MB gzip, under half of either peer's.
+  assert.ok(libs.facegate.downloadGzipBytes <= 4e6, `facegate downloads ${libs.facegate.downloadGzipBytes} bytes`);
+  assert.ok(ratios.human.download >= 2 && ratios.faceapi.download >= 2, lines[0]);
+  // Per frame, well inside the bars (3x human, 8x face-api: 3.27x and 8.47x over five full runs)
+  // but not at them: two frames after a one-pass warm-up gave 2.59-3.42x and 6.35-7.84x.
+  assert.ok(ratios.human.perFrame >= 1.5 && ratios.faceapi.perFrame >= 4, lines[0]);
 });
