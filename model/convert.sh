@@ -115,9 +115,9 @@ if [ "$OUT" != "$MODEL_DIR" ]; then
   sha256sum blazeface-front.onnx facemesh.onnx facemesh-full.onnx mobilefacenet.onnx iris.onnx sface.onnx | tee SHA256SUMS
   exit 0
 fi
-# head-default.json and far-table.json are made by `facegate train-head` and `facegate eval-identify`
+# head-default.json and far-table*.json are made by `facegate train-head` and `facegate eval-identify`
 # (see README.md), not here; keep their lines.
-sha256sum blazeface-front.onnx facemesh.onnx facemesh-full.onnx mobilefacenet.onnx iris.onnx sface.onnx head-default.json far-table.json \
+sha256sum blazeface-front.onnx facemesh.onnx facemesh-full.onnx mobilefacenet.onnx iris.onnx sface.onnx head-default.json far-table.json far-table-sface.json \
   | tee SHA256SUMS.new
 if [ -f SHA256SUMS ] && ! cmp -s SHA256SUMS SHA256SUMS.new; then
   echo "NOTE: hashes differ from the committed SHA256SUMS (diff below); SHA256SUMS updated" >&2

@@ -6,6 +6,42 @@
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
+/// Whose failed attempts are counted: one enrolled id, or sign-in by identification (all ids
+/// together). Stores file them under [`AttemptKey::storage_key`], a key space of its own that no
+/// id (not even `""`) can reach, so removing an id never touches sign-in's lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptKey<'a> {
+    /// Verification of this id.
+    Id(&'a str),
+    /// Sign-in by identification.
+    SignIn,
+}
+
+impl<'a> From<&'a str> for AttemptKey<'a> {
+    fn from(id: &'a str) -> Self {
+        AttemptKey::Id(id)
+    }
+}
+
+impl AttemptKey<'_> {
+    /// The key a store files the state under: `id:` and the id, or `sign-in` (no colon, so it
+    /// is no id's).
+    pub fn storage_key(&self) -> String {
+        match self {
+            AttemptKey::Id(id) => format!("id:{id}"),
+            AttemptKey::SignIn => "sign-in".to_owned(),
+        }
+    }
+
+    /// What a `LOCKED` error names: the id, or `""` for sign-in by identification.
+    pub fn locked_name(&self) -> &str {
+        match self {
+            AttemptKey::Id(id) => id,
+            AttemptKey::SignIn => "",
+        }
+    }
+}
+
 /// How many failures in a row lock a key, and for how long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Lockout {
@@ -50,9 +86,9 @@ impl Attempts {
     }
 
     /// `LOCKED` (with the time left) when `key` is locked at `now`.
-    pub fn check(&self, key: &str, now: f64) -> Result<()> {
+    pub fn check(&self, key: AttemptKey<'_>, now: f64) -> Result<()> {
         match self.retry_after_ms(now) {
-            Some(retry_after_ms) => Err(Error::Locked { id: key.to_owned(), retry_after_ms }),
+            Some(retry_after_ms) => Err(Error::Locked { id: key.locked_name().to_owned(), retry_after_ms }),
             None => Ok(()),
         }
     }
@@ -84,13 +120,13 @@ mod tests {
     fn five_failures_lock_for_30_s_then_60_s_then_120_s() {
         let four = fail(Attempts::default(), 1000.0, 4);
         assert_eq!(four, Attempts { failures: 4, lockouts: 0, locked_until: 0.0 });
-        assert!(four.check("a", 1000.0).is_ok());
+        assert!(four.check("a".into(), 1000.0).is_ok());
         let mut state = fail(four, 1000.0, 1);
         let mut now = 1000.0;
         for (lock, expected) in [(1, 30_000), (2, 60_000), (3, 120_000)] {
             assert_eq!(state.lockouts, lock);
             assert_eq!(state.retry_after_ms(now), Some(expected));
-            let err = state.check("alice", now + 0.5).unwrap_err();
+            let err = state.check("alice".into(), now + 0.5).unwrap_err();
             assert!(
                 matches!(&err, Error::Locked { id, retry_after_ms } if id == "alice" && *retry_after_ms == expected)
             );
@@ -98,6 +134,15 @@ mod tests {
             now += expected as f64;
             state = fail(state, now, 5);
         }
+    }
+
+    #[test]
+    fn no_id_reaches_the_sign_in_key() {
+        let ids = ["", "sign-in", "id:", "id:sign-in", ":sign-in"];
+        assert!(ids.iter().all(|id| AttemptKey::Id(id).storage_key() != AttemptKey::SignIn.storage_key()));
+        assert_eq!(AttemptKey::Id("").storage_key(), "id:");
+        let locked = fail(Attempts::default(), 0.0, 5).check(AttemptKey::SignIn, 1.0).unwrap_err();
+        assert!(matches!(locked, Error::Locked { ref id, .. } if id.is_empty()), "{locked:?}");
     }
 
     #[test]

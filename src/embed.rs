@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 /// Length of the bundled model's embedding.
 pub const DIM: usize = 192;
 
+/// SHA-256 of SFace as facegate converts it (`model/sface.onnx`, see `model/SHA256SUMS`).
+pub const SFACE_SHA256: &str = "4602e4fb62c95fa8934164b62fb8afb8286d12530200ea621a6881b28ffef7a0";
+
 /// Which embedding network a model file is: it fixes the input scaling, the output length and the
 /// default decision rule ([`Rule::default_for`](crate::Rule::default_for)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -28,6 +31,16 @@ impl EmbedderModel {
         match self {
             EmbedderModel::MobileFaceNet => DIM,
             EmbedderModel::SFace => 128,
+        }
+    }
+
+    /// The model whose file has this SHA-256, when it is one facegate ships or converts: the
+    /// bundled MobileFaceNet or `model/sface.onnx` ([`SFACE_SHA256`]).
+    pub fn of_sha256(sha256: &str) -> Option<EmbedderModel> {
+        match sha256 {
+            _ if sha256 == bundled::mobilefacenet_sha256() => Some(EmbedderModel::MobileFaceNet),
+            SFACE_SHA256 => Some(EmbedderModel::SFace),
+            _ => None,
         }
     }
 
@@ -250,6 +263,9 @@ mod tests {
             assert_eq!(serde_json::from_str::<EmbedderModel>(&format!("\"{name}\"")).unwrap(), model);
         }
         assert!(serde_json::from_str::<EmbedderModel>("\"SFace\"").is_err());
+        assert_eq!(EmbedderModel::of_sha256(bundled::mobilefacenet_sha256()), Some(EmbedderModel::MobileFaceNet));
+        assert_eq!(EmbedderModel::of_sha256(SFACE_SHA256), Some(EmbedderModel::SFace));
+        assert_eq!(EmbedderModel::of_sha256("other"), None);
     }
 
     #[test]

@@ -70,6 +70,9 @@ pub enum Error {
     /// The camera could not be opened or read (browser only).
     #[error("camera: {0}")]
     Camera(String),
+    /// The caller cancelled the operation (an `AbortSignal`); nothing was decided or counted.
+    #[error("aborted: {0}")]
+    Aborted(String),
     /// Too many failed attempts: the id (or sign-in by identification) is locked for a while.
     #[error("{} is locked after repeated failed attempts; retry in {retry_after_ms} ms", locked_what(.id))]
     Locked {
@@ -106,6 +109,7 @@ impl Error {
             Error::Storage(_) => ErrorCode::Storage,
             Error::Camera(_) => ErrorCode::Camera,
             Error::Locked { .. } => ErrorCode::Locked,
+            Error::Aborted(_) => ErrorCode::Aborted,
         }
     }
 
@@ -150,6 +154,8 @@ pub enum ErrorCode {
     Camera,
     /// `LOCKED`
     Locked,
+    /// `ABORTED`
+    Aborted,
     /// `LOAD`: thrown by the package's JavaScript entry (`www/entry.js`), never by the module, when
     /// the wasm cannot be fetched.
     Load,
@@ -157,7 +163,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code: the one list the TypeScript `ErrorCode` union and the README are tested against.
-    pub const ALL: [ErrorCode; 15] = [
+    pub const ALL: [ErrorCode; 16] = [
         ErrorCode::NoFace,
         ErrorCode::MultipleFaces,
         ErrorCode::FaceTooSmall,
@@ -172,6 +178,7 @@ impl ErrorCode {
         ErrorCode::Storage,
         ErrorCode::Camera,
         ErrorCode::Locked,
+        ErrorCode::Aborted,
         ErrorCode::Load,
     ];
 
@@ -192,6 +199,7 @@ impl ErrorCode {
             ErrorCode::Storage => "STORAGE",
             ErrorCode::Camera => "CAMERA",
             ErrorCode::Locked => "LOCKED",
+            ErrorCode::Aborted => "ABORTED",
             ErrorCode::Load => "LOAD",
         }
     }

@@ -29,6 +29,8 @@ const STEPS_PER_DECADE: i32 = 4;
 
 /// The impostor-score table for the bundled embedding model and head (`model/far-table.json`).
 const BUNDLED: &str = include_str!("../model/far-table.json");
+/// The impostor-score table for SFace (`model/far-table-sface.json`, cosine only).
+const SFACE: &str = include_str!("../model/far-table-sface.json");
 
 /// One point of an impostor curve: a fraction `far` of impostor pairs reaches `value`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -143,6 +145,26 @@ impl FarTable {
         FarTable::from_json(BUNDLED)
     }
 
+    /// The shipped table measured with the embedding model `model_sha256`: the bundled
+    /// MobileFaceNet's (`model/far-table.json`) or SFace's (`model/far-table-sface.json`);
+    /// `INVALID_ARGUMENT` for any other model (identify with `far` needs a table; without it
+    /// ranks by the 1:1 rule).
+    /// The tables are parsed once, on the first call.
+    pub fn for_model(model_sha256: &str) -> Result<&'static FarTable> {
+        static SHIPPED: std::sync::OnceLock<std::result::Result<Vec<FarTable>, String>> = std::sync::OnceLock::new();
+        let shipped = SHIPPED.get_or_init(|| {
+            [BUNDLED, SFACE].iter().map(|json| FarTable::from_json(json).map_err(|e| e.to_string())).collect()
+        });
+        let tables = shipped.as_ref().map_err(|e| Error::InvalidTemplate(e.clone()))?;
+        if let Some(table) = tables.iter().find(|t| t.backbone_sha256 == model_sha256) {
+            return Ok(table);
+        }
+        Err(Error::InvalidArgument(format!(
+            "no impostor table for the embedding model {model_sha256}: identify with far needs one; \
+             without far it ranks by the 1:1 rule"
+        )))
+    }
+
     /// Reads a table file; other formats, versions and damaged files are `INVALID_TEMPLATE`.
     pub fn from_json(json: &str) -> Result<FarTable> {
         let bad = |what: String| Error::InvalidTemplate(format!("FAR table: {what}"));
@@ -221,10 +243,11 @@ impl IdentifyOptions {
     }
 
     /// What is accepted by `rule` in a gallery of `n` ids made by the model `model_sha256`,
-    /// with the bundled [`FarTable`] (see [`IdentifyOptions::acceptance_by`]).
+    /// with the shipped [`FarTable`] of that model ([`FarTable::for_model`]; see
+    /// [`IdentifyOptions::acceptance_by`]).
     pub fn acceptance(&self, rule: &Rule, model_sha256: &str, n: usize) -> Result<Acceptance> {
         match self.far {
-            Some(_) => self.acceptance_by(&FarTable::bundled()?, rule, model_sha256, n),
+            Some(_) => self.acceptance_by(FarTable::for_model(model_sha256)?, rule, model_sha256, n),
             None => self.acceptance_by(&FarTable::default(), rule, model_sha256, n),
         }
     }
@@ -395,6 +418,19 @@ mod tests {
         for bad in [table.to_json().replace(FORMAT, "other"), reversed.to_json(), negative.to_json(), "{}".into()] {
             assert!(matches!(FarTable::from_json(&bad), Err(Error::InvalidTemplate(_))), "{bad}");
         }
+    }
+
+    #[test]
+    fn each_shipped_table_is_found_by_its_model() {
+        assert_eq!(FarTable::for_model(sha()).unwrap(), &FarTable::bundled().unwrap());
+        let sface = FarTable::for_model(crate::embed::SFACE_SHA256).unwrap();
+        assert_eq!(sface.backbone_sha256, crate::embed::SFACE_SHA256);
+        assert!(sface.cosine().is_some() && sface.curves.len() == 1, "cosine only: SFace has no head");
+        let rule = Rule::cosine_for(crate::EmbedderModel::SFace);
+        let at = |n| IdentifyOptions::default().acceptance(&rule, crate::embed::SFACE_SHA256, n).unwrap();
+        assert!(at(1).threshold >= rule.threshold() && at(10).threshold < at(1000).threshold);
+        assert_eq!((at(100).threshold, at(100).margin), (sface.cosine().unwrap().value_at(DEFAULT_FAR / 100.0), 0.1));
+        assert!(matches!(FarTable::for_model("other"), Err(Error::InvalidArgument(_))));
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! one [`Rule`] (cosine threshold or a trained head), attempt limits ([`Lockout`]), over
 //! enrollments kept in any [`Store`].
 
-use crate::attempts::{Attempts, Lockout};
-use crate::embed::Embedding;
+use crate::attempts::{AttemptKey, Attempts, Lockout};
+use crate::embed::{EmbedderModel, Embedding};
 use crate::error::{Error, Result};
 use crate::far::IdentifyOptions;
 use crate::liveness::{Outcome, Report, Session};
@@ -11,6 +11,7 @@ use crate::rule::{Candidate, Rule, Verification};
 use crate::store::{Damaged, Loaded, Store};
 use crate::template::{self, check_id, now_ms, Enrollment};
 use serde::Serialize;
+use std::sync::{Arc, Mutex};
 
 /// The answer to "is this the enrolled person, alive in front of the camera?".
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -42,9 +43,6 @@ pub struct LiveIdentification {
     /// What was asked and seen.
     pub report: Report,
 }
-
-/// The attempt-limit key of sign-in by identification (no id is empty, so it is nobody's).
-pub const SIGN_IN_KEY: &str = "";
 
 /// Caps on what a gallery holds; `enroll` refuses to pass them with `LIMIT` (ids are also at most
 /// [`crate::template::MAX_ID_BYTES`] long).
@@ -95,7 +93,15 @@ pub struct Gallery<S> {
     limits: Limits,
     lockout: Lockout,
     clock: Box<dyn Clock>,
+    /// Length of the model's embeddings, when known: records of another length are damaged.
+    dim: Option<usize>,
+    /// The usable enrollments' templates as of a store revision ([`Store::revision`]): identify
+    /// reloads and recomputes them only after a write.
+    templates: Mutex<Option<(u64, Arc<Templates>)>>,
 }
+
+/// Each usable enrollment's id and template, in id order.
+type Templates = Vec<(String, Embedding)>;
 
 impl<S: std::fmt::Debug> std::fmt::Debug for Gallery<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -105,6 +111,7 @@ impl<S: std::fmt::Debug> std::fmt::Debug for Gallery<S> {
             .field("rule", &self.rule)
             .field("limits", &self.limits)
             .field("lockout", &self.lockout)
+            .field("dim", &self.dim)
             .finish_non_exhaustive()
     }
 }
@@ -112,12 +119,49 @@ impl<S: std::fmt::Debug> std::fmt::Debug for Gallery<S> {
 impl<S: Store> Gallery<S> {
     /// A gallery of the enrollments in `store` made by the model with this SHA-256 (see
     /// `Pipeline::model_sha256`), deciding by `rule`; a head trained on another model is
-    /// refused (`MODEL_MISMATCH`).
+    /// refused (`MODEL_MISMATCH`). The embedding length is the head's input, or that of the
+    /// model when facegate knows its SHA-256 ([`EmbedderModel::of_sha256`]); set it for other
+    /// models with [`Gallery::with_dimension`].
     pub fn new(store: S, model_sha256: impl Into<String>, rule: Rule) -> Result<Self> {
         let model_sha256 = model_sha256.into();
         rule.check_model(&model_sha256)?;
         let (limits, lockout) = (Limits::default(), Lockout::default());
-        Ok(Gallery { store, model_sha256, rule, limits, lockout, clock: Box::new(now_ms) })
+        let dim = match &rule {
+            Rule::Head { head, .. } => Some(head.input_dim()),
+            Rule::Cosine(_) => EmbedderModel::of_sha256(&model_sha256).map(EmbedderModel::dim),
+        };
+        let templates = Mutex::default();
+        Ok(Gallery { store, model_sha256, rule, limits, lockout, clock: Box::new(now_ms), dim, templates })
+    }
+
+    /// The same gallery for embeddings of `dim` values (e.g. `Embedder::kind().dim()`): stored
+    /// records of another length are damaged (see [`Gallery::list`]), imports of them refused,
+    /// and probes of another length `INVALID_ARGUMENT`. A length other than a head's input is
+    /// `INVALID_ARGUMENT`.
+    pub fn with_dimension(mut self, dim: usize) -> Result<Self> {
+        let head_dim = match &self.rule {
+            Rule::Head { head, .. } => Some(head.input_dim()),
+            Rule::Cosine(_) => None,
+        };
+        if dim == 0 || head_dim.is_some_and(|h| h != dim) {
+            return Err(Error::InvalidArgument(format!(
+                "an embedding length of {dim} does not fit the rule (input {head_dim:?})"
+            )));
+        }
+        self.dim = Some(dim);
+        Ok(self)
+    }
+
+    /// Length of this model's embeddings, when known (see [`Gallery::new`]).
+    pub fn dimension(&self) -> Option<usize> {
+        self.dim
+    }
+
+    /// Whether a stored or imported enrollment is usable here: made by this model
+    /// (`MODEL_MISMATCH`), of this model's length and within the shot cap (`INVALID_TEMPLATE`).
+    fn check_record(&self, enrollment: &Enrollment) -> Result<()> {
+        enrollment.check_model(&self.model_sha256)?;
+        enrollment.check_shape(self.dim, self.limits.max_shots)
     }
 
     /// The same gallery with another attempt-limit policy.
@@ -191,7 +235,21 @@ impl<S: Store> Gallery<S> {
                 )));
             }
         }
-        let old = self.store.get(id).await?;
+        let now = now_ms();
+        self.store.update_enrollment(id, |old, ids| self.enrolled(id, old, ids, shots, now)).await
+    }
+
+    /// What `enroll` writes for `id`, given its stored enrollment (`old`) and how many ids the
+    /// store holds: run inside the store's atomic update, so concurrent enrolls can neither lose
+    /// shots nor pass the caps.
+    fn enrolled(
+        &self,
+        id: &str,
+        old: Option<Enrollment>,
+        ids: usize,
+        shots: Vec<Embedding>,
+        now: f64,
+    ) -> Result<Enrollment> {
         let held = old.as_ref().map_or(0, |e| e.shots().len());
         if held + shots.len() > self.limits.max_shots {
             return Err(Error::Limit(format!(
@@ -200,10 +258,9 @@ impl<S: Store> Gallery<S> {
                 shots.len()
             )));
         }
-        if old.is_none() && self.store.count().await? >= self.limits.max_ids {
+        if old.is_none() && ids >= self.limits.max_ids {
             return Err(Error::Limit(format!("the gallery holds its maximum of {} ids", self.limits.max_ids)));
         }
-        let now = now_ms();
         let mut shots = shots.into_iter();
         let mut enrollment = match old {
             Some(old) => {
@@ -218,7 +275,6 @@ impl<S: Store> Gallery<S> {
             }
             enrollment = enrollment.with_shots([shot], now)?;
         }
-        self.store.put(&enrollment).await?;
         Ok(enrollment)
     }
 
@@ -242,23 +298,24 @@ impl<S: Store> Gallery<S> {
         self.verify_by(id, |template| self.rule.decide_in_steps(template, quick, complete)).await
     }
 
-    /// 1:1 with `decide` on `id`'s template, behind the lock and counted as an attempt.
+    /// 1:1 with `decide` on `id`'s template, behind the lock and counted as an attempt. The
+    /// lock is checked again where the attempt is counted (atomically), so of many concurrent
+    /// failures exactly `max_failures` are counted and the rest are `LOCKED`.
     async fn verify_by(
         &self,
         id: &str,
         decide: impl FnOnce(&Embedding) -> Result<Verification>,
     ) -> Result<Verification> {
-        let attempts = self.store.attempts(id).await?;
-        attempts.check(id, (self.clock)())?;
+        self.check_lock(id).await?;
         let verification = decide(&self.template(id).await?)?;
-        self.record(id, attempts, verification.is_match).await?;
+        self.check_and_record(id.into(), verification.is_match).await?;
         Ok(verification)
     }
 
     /// The template (mean of the shots) of `id`, checked to be of this gallery's model.
     pub async fn template(&self, id: &str) -> Result<Embedding> {
         let enrollment = self.store.get(id).await?.ok_or_else(|| Error::UnknownIdentity(id.to_owned()))?;
-        enrollment.check_model(&self.model_sha256)?;
+        self.check_record(&enrollment)?;
         enrollment.template()
     }
 
@@ -270,7 +327,7 @@ impl<S: Store> Gallery<S> {
         let verification = match (report.outcome, session.probe()) {
             (Some(Outcome::Passed), Some(probe)) => Some(self.verify(id, probe).await?),
             (Some(_), _) => {
-                self.check_and_record(id, false).await?;
+                self.check_and_record(id.into(), false).await?;
                 None
             }
             (None, _) => return Err(Error::InvalidArgument("the liveness challenge has not finished".into())),
@@ -279,9 +336,9 @@ impl<S: Store> Gallery<S> {
     }
 
     /// 1:K sign-in with liveness: on a finished liveness [`Session`] (call
-    /// [`Gallery::check_lock`] with [`SIGN_IN_KEY`] before starting it), identifies the
+    /// [`Gallery::check_lock`] with [`AttemptKey::SignIn`] before starting it), identifies the
     /// session's probe with `options` when the challenge passed. Attempts are counted under
-    /// [`SIGN_IN_KEY`]: a failed challenge or nobody recognised is a failure.
+    /// [`AttemptKey::SignIn`]: a failed challenge or nobody recognised is a failure.
     pub async fn identify_live(&self, session: &Session, options: &IdentifyOptions) -> Result<LiveIdentification> {
         let report = session.report();
         let candidates = match (report.outcome, session.probe()) {
@@ -289,35 +346,35 @@ impl<S: Store> Gallery<S> {
             (Some(_), _) => None,
             (None, _) => return Err(Error::InvalidArgument("the liveness challenge has not finished".into())),
         };
-        self.check_and_record(SIGN_IN_KEY, candidates.as_ref().is_some_and(|c| !c.is_empty())).await?;
+        self.check_and_record(AttemptKey::SignIn, candidates.as_ref().is_some_and(|c| !c.is_empty())).await?;
         Ok(LiveIdentification { is_live: candidates.is_some(), candidates: candidates.unwrap_or_default(), report })
     }
 
-    /// `LOCKED` (with the time left) while `key` is locked: for entry points that count their
-    /// own attempts (a liveness-checked verify, sign-in by identification under a fixed key).
-    pub async fn check_lock(&self, key: &str) -> Result<()> {
+    /// `LOCKED` (with the time left) while `key` (an id, or [`AttemptKey::SignIn`]) is locked:
+    /// for entry points that count their own attempts (a liveness-checked verify, sign-in by
+    /// identification).
+    pub async fn check_lock<'k>(&self, key: impl Into<AttemptKey<'k>>) -> Result<()> {
+        let key = key.into();
         self.store.attempts(key).await?.check(key, (self.clock)())
     }
 
     /// Counts an attempt for `key`: a failure counts towards the [`Lockout`], a success resets
     /// it. The state is stored before this returns (`STORAGE` if it cannot be).
-    pub async fn record_attempt(&self, key: &str, success: bool) -> Result<()> {
-        let attempts = self.store.attempts(key).await?;
-        self.record(key, attempts, success).await
+    pub async fn record_attempt<'k>(&self, key: impl Into<AttemptKey<'k>>, success: bool) -> Result<()> {
+        let now = (self.clock)();
+        self.store.update_attempts(key.into(), |before| Ok(before.record(success, now, &self.lockout))).await?;
+        Ok(())
     }
 
-    /// `LOCKED` while `key` is locked, else counts the attempt (one read of the state).
-    async fn check_and_record(&self, key: &str, success: bool) -> Result<()> {
-        let attempts = self.store.attempts(key).await?;
-        attempts.check(key, (self.clock)())?;
-        self.record(key, attempts, success).await
-    }
-
-    async fn record(&self, key: &str, before: Attempts, success: bool) -> Result<()> {
-        let after = before.record(success, (self.clock)(), &self.lockout);
-        if after != before {
-            self.store.put_attempts(key, &after).await?;
-        }
+    /// In one atomic update of `key`'s state: `LOCKED` while it is locked (nothing counted),
+    /// else the attempt counted.
+    async fn check_and_record(&self, key: AttemptKey<'_>, success: bool) -> Result<()> {
+        let now = (self.clock)();
+        let count = |before: Attempts| {
+            before.check(key, now)?;
+            Ok(before.record(success, now, &self.lockout))
+        };
+        self.store.update_attempts(key, count).await?;
         Ok(())
     }
 
@@ -357,9 +414,14 @@ impl<S: Store> Gallery<S> {
         complete: Option<impl FnOnce() -> Result<Embedding>>,
         options: &IdentifyOptions,
     ) -> Result<Vec<Candidate>> {
-        let all = self.list().await?.enrollments;
-        let acceptance = options.acceptance(&self.rule, &self.model_sha256, all.len())?;
-        let templates = all.iter().map(|e| Ok((e.id(), e.template()?))).collect::<Result<Vec<_>>>()?;
+        if let Some(dim) = self.dim.filter(|&d| d != probe.as_slice().len()) {
+            return Err(Error::InvalidArgument(format!(
+                "the probe has {} values, this model's embeddings {dim}",
+                probe.as_slice().len()
+            )));
+        }
+        let templates = self.templates().await?;
+        let acceptance = options.acceptance(&self.rule, &self.model_sha256, templates.len())?;
         let score = |probe: &Embedding| {
             templates
                 .iter()
@@ -373,19 +435,37 @@ impl<S: Store> Gallery<S> {
         Ok(acceptance.select(scored, options.k))
     }
 
-    /// Every usable enrollment, in id order, and the records left out (unreadable, or made by
-    /// another model), which verify refuses by id and identify skips.
+    /// The usable enrollments' templates, from the cache while the store's revision is the one
+    /// they were made at.
+    async fn templates(&self) -> Result<Arc<Templates>> {
+        let cache = || self.templates.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let revision = self.store.revision().await?;
+        if let Some((_, templates)) = cache().as_ref().filter(|(r, _)| *r == revision) {
+            return Ok(templates.clone());
+        }
+        // A write after the revision was read is seen here, under the older revision: the next
+        // call reloads.
+        let all = self.list().await?.enrollments;
+        let templates = Arc::new(all.iter().map(|e| Ok((e.id().to_owned(), e.template()?))).collect::<Result<_>>()?);
+        *cache() = Some((revision, Arc::clone(&templates)));
+        Ok(templates)
+    }
+
+    /// Every usable enrollment, in id order, and the records left out, which verify refuses by
+    /// id and identify skips: unreadable or invalid (`INVALID_TEMPLATE`: damaged, not of this
+    /// model's embedding length, more shots than [`Limits::max_shots`]), or made by another
+    /// model (`MODEL_MISMATCH`).
     pub async fn list(&self) -> Result<Loaded> {
         let Loaded { enrollments, mut damaged } = self.store.load().await?;
-        let (ours, foreign): (Vec<_>, Vec<_>) =
-            enrollments.into_iter().partition(|e| e.model_sha256() == self.model_sha256);
-        for e in foreign {
-            if let Err(err) = e.check_model(&self.model_sha256) {
-                damaged.push(Damaged::new(e.id(), &err));
+        let mut usable = Vec::with_capacity(enrollments.len());
+        for e in enrollments {
+            match self.check_record(&e) {
+                Ok(()) => usable.push(e),
+                Err(err) => damaged.push(Damaged::new(e.id(), &err)),
             }
         }
         damaged.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(Loaded { enrollments: ours, damaged })
+        Ok(Loaded { enrollments: usable, damaged })
     }
 
     /// Removes `id` (usable or damaged) and its attempt state; `false` when it was not enrolled.
@@ -404,12 +484,32 @@ impl<S: Store> Gallery<S> {
         Ok(template::to_bytes(&self.list().await?.enrollments))
     }
 
-    /// Adds the enrollments of an export (or gallery file); refuses damaged files
-    /// (`INVALID_TEMPLATE`) and enrollments of another model (`MODEL_MISMATCH`) before writing
-    /// anything. Returns how many were imported.
+    /// Adds the enrollments of an export (or gallery file), all or nothing: refuses enrollments
+    /// of another model (`MODEL_MISMATCH`) and damaged files (`INVALID_TEMPLATE`: unreadable, an
+    /// embedding not finite or not of unit length, shots of two lengths or cancelling out, not of
+    /// this model's length, more shots than [`Limits::max_shots`], an empty or overlong id, or
+    /// more ids than [`Limits::max_ids`] once merged) before writing anything. Returns how many
+    /// were imported.
     pub async fn import(&self, bytes: &[u8], mode: ImportMode) -> Result<usize> {
         let enrollments = template::from_bytes(bytes)?;
         enrollments.iter().try_for_each(|e| e.check_model(&self.model_sha256))?;
+        enrollments.iter().try_for_each(|e| self.check_record(e))?;
+        let ids = match mode {
+            ImportMode::Replace => enrollments.len(),
+            ImportMode::Merge => {
+                let Loaded { enrollments: held, damaged } = self.store.load().await?;
+                let mut all: std::collections::BTreeSet<&str> = held.iter().map(|e| e.id()).collect();
+                all.extend(damaged.iter().map(|d| d.id.as_str()));
+                all.extend(enrollments.iter().map(|e| e.id()));
+                all.len()
+            }
+        };
+        if ids > self.limits.max_ids {
+            return Err(Error::InvalidTemplate(format!(
+                "the import would make {ids} ids, more than the maximum of {}",
+                self.limits.max_ids
+            )));
+        }
         self.store.put_all(&enrollments, mode == ImportMode::Replace).await?;
         Ok(enrollments.len())
     }
@@ -473,6 +573,22 @@ mod tests {
         assert_eq!(block_on(g.identify(&e(&[1.0, 0.9, 0.0]), 1)).unwrap().len(), 1);
         assert!(block_on(g.identify(&e(&[0.0, 0.0, 1.0]), 3)).unwrap().is_empty());
         assert!(block_on(g.identify(&e(&[0.0, 0.0, 1.0]), 0)).is_err());
+    }
+
+    #[test]
+    fn identify_reuses_the_templates_until_a_write() {
+        let g = gallery();
+        let carol = e(&[0.0, 0.0, 1.0]);
+        let cached = || g.templates.lock().unwrap().as_ref().map(|(r, t)| (*r, Arc::as_ptr(t)));
+        assert!(block_on(g.identify(&carol, 3)).unwrap().is_empty());
+        let first = cached();
+        assert!(block_on(g.identify(&carol, 3)).unwrap().is_empty());
+        assert!(first.is_some() && cached() == first, "the same templates, not recomputed");
+        block_on(g.enroll("carol", vec![carol.clone()])).unwrap();
+        assert_eq!(block_on(g.identify(&carol, 3)).unwrap()[0].id, "carol", "a write is seen");
+        assert_ne!(cached(), first);
+        block_on(g.remove("carol")).unwrap();
+        assert!(block_on(g.identify(&carol, 3)).unwrap().is_empty(), "so is a removal");
     }
 
     #[test]
@@ -575,5 +691,87 @@ mod tests {
         assert_eq!(block_on(other.list()).unwrap(), block_on(g.list()).unwrap());
         assert!(matches!(block_on(other.import(b"{}", ImportMode::Replace)), Err(Error::InvalidTemplate(_))));
         assert_eq!(block_on(other.list()).unwrap().enrollments.len(), 2);
+    }
+
+    #[test]
+    fn a_tampered_import_is_refused_whole() {
+        let g = gallery().with_dimension(3).unwrap().with_limits(Limits { max_shots: 2, max_ids: 3 });
+        let good = String::from_utf8(block_on(g.export()).unwrap()).unwrap();
+        // One value cut from alice's shot: still of unit length, so only the model's length tells.
+        assert!(good.contains("[1.0,0.0,0.0]"), "{good}");
+        let cut = good.replace("[1.0,0.0,0.0]", "[1.0,0.0]");
+        let three_shots = good.replace("[1.0,0.0,0.0]", "[1.0,0.0,0.0],[1.0,0.0,0.0],[1.0,0.0,0.0]");
+        let other = || {
+            let other = Gallery::new(MemoryStore::new(), "sha", Rule::cosine()).unwrap().with_dimension(3).unwrap();
+            let other = other.with_limits(Limits { max_shots: 2, max_ids: 3 });
+            block_on(other.enroll("zoe", vec![e(&[0.0, 0.0, 1.0])])).unwrap();
+            other
+        };
+        for (bad, mode) in [
+            (cut.clone(), ImportMode::Merge),
+            (cut, ImportMode::Replace),
+            (three_shots, ImportMode::Replace),
+            (good.replace("[1.0,0.0,0.0]", "[1.0,0.0,NaN]"), ImportMode::Merge),
+            (good.replace("[1.0,0.0,0.0]", "[0.0,0.0,0.0]"), ImportMode::Merge),
+        ] {
+            let other = other();
+            let before = block_on(other.list()).unwrap();
+            let refused = block_on(other.import(bad.as_bytes(), mode));
+            assert!(matches!(refused, Err(Error::InvalidTemplate(_))), "{refused:?} {bad}");
+            assert_eq!(block_on(other.list()).unwrap(), before, "nothing written");
+        }
+        // Three ids at most: alice and bob with zoe fit; with yann too they do not.
+        let other = other();
+        assert_eq!(block_on(other.import(good.as_bytes(), ImportMode::Merge)).unwrap(), 2);
+        let full = block_on(other.list()).unwrap();
+        let yann = Enrollment::new("yann", "sha", vec![e(&[0.0, 1.0, 1.0])], 0.0).unwrap();
+        let one_more = template::to_bytes(std::slice::from_ref(&yann));
+        assert!(matches!(block_on(other.import(&one_more, ImportMode::Merge)), Err(Error::InvalidTemplate(_))));
+        assert_eq!(block_on(other.list()).unwrap(), full, "nothing written");
+        assert_eq!(block_on(other.import(&one_more, ImportMode::Replace)).unwrap(), 1);
+        assert_eq!(block_on(other.list()).unwrap().enrollments, [yann]);
+    }
+
+    #[test]
+    fn bad_stored_records_are_skipped_and_reported() {
+        use crate::model::bundled;
+        // The bundled head's embeddings have 192 values; a record of 191 once made every
+        // identify fail for everybody.
+        let g = Gallery::new(MemoryStore::new(), bundled::mobilefacenet_sha256(), Rule::bundled().unwrap()).unwrap();
+        let g = g.with_limits(Limits { max_shots: 2, max_ids: 10 });
+        assert_eq!(g.dimension(), Some(192));
+        let person = |seed: u64| {
+            let value = |i: u64| {
+                let x = (i + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ seed.wrapping_mul(0xd1b5_4a32_d192_ed03);
+                (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+            };
+            e(&(0..192).map(value).collect::<Vec<_>>())
+        };
+        block_on(g.enroll("alice", vec![person(1)])).unwrap();
+        block_on(g.enroll("bob", vec![person(2)])).unwrap();
+        let sha = bundled::mobilefacenet_sha256();
+        let short = Enrollment::new("cut", sha, vec![e(&person(3).as_slice()[..191])], 0.0).unwrap();
+        let many = Enrollment::new("many", sha, vec![person(4); 3], 0.0).unwrap();
+        block_on(g.store().put(&short)).unwrap();
+        block_on(g.store().put(&many)).unwrap();
+        let listed = block_on(g.list()).unwrap();
+        assert_eq!(listed.enrollments.iter().map(|e| e.id()).collect::<Vec<_>>(), ["alice", "bob"]);
+        let damaged: Vec<(&str, &str)> = listed.damaged.iter().map(|d| (d.id.as_str(), d.code.as_str())).collect();
+        assert_eq!(damaged, [("cut", "INVALID_TEMPLATE"), ("many", "INVALID_TEMPLATE")]);
+        for id in ["cut", "many"] {
+            assert!(matches!(block_on(g.verify(id, &person(3))), Err(Error::InvalidTemplate(_))), "{id}");
+        }
+        assert!(block_on(g.verify("alice", &person(1))).unwrap().is_match);
+        for (who, seed) in [("alice", 1), ("bob", 2)] {
+            let found = block_on(g.identify_with(&person(seed), &IdentifyOptions::default())).unwrap();
+            assert_eq!(found.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [who]);
+        }
+        assert!(block_on(g.identify_with(&person(3), &IdentifyOptions::default())).unwrap().is_empty());
+        let wrong = e(&person(1).as_slice()[..191]);
+        assert!(matches!(block_on(g.identify(&wrong, 1)), Err(Error::InvalidArgument(_))));
+        assert!(!String::from_utf8(block_on(g.export()).unwrap()).unwrap().contains("\"cut\""));
+        assert!(block_on(g.remove("cut")).unwrap() && block_on(g.remove("many")).unwrap());
+        assert!(block_on(g.list()).unwrap().damaged.is_empty());
+        assert!(g.with_dimension(128).is_err(), "the head's input is 192");
     }
 }

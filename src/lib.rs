@@ -53,14 +53,14 @@ pub mod store;
 pub mod template;
 
 pub use align::{align, AlignedFace};
-pub use attempts::{Attempts, Lockout};
+pub use attempts::{AttemptKey, Attempts, Lockout};
 pub use detect::{Detector, DetectorOptions, Face};
 pub use embed::{Embedder, EmbedderModel, Embedding, Probe};
 pub use error::{Error, ErrorCode, Result};
 pub use eyes::Eyes;
 pub use far::{Acceptance, FarTable, IdentifyOptions};
 pub use frame::{Frame, PixelFormat};
-pub use gallery::{Clock, Gallery, ImportMode, Limits, LiveIdentification, LiveVerification, SIGN_IN_KEY};
+pub use gallery::{Clock, Gallery, ImportMode, Limits, LiveIdentification, LiveVerification};
 pub use geometry::{Point, Rect, Similarity};
 pub use head::{Head, HeadKind};
 pub use landmarks::{FivePoints, LandmarkSource, Landmarker, Mesh, Point3, READ_POINTS};

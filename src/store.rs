@@ -3,7 +3,7 @@
 //! IndexedDB in the browser layer. Stores only keep [`Enrollment`]s and [`Attempts`]; every check
 //! and decision is the [`crate::Gallery`]'s.
 
-use crate::attempts::Attempts;
+use crate::attempts::{AttemptKey, Attempts};
 use crate::error::{Error, ErrorCode, Result};
 use crate::template::Enrollment;
 use std::collections::BTreeMap;
@@ -43,6 +43,11 @@ pub struct Loaded {
 /// memory and file stores complete at once (drive them with any executor, e.g.
 /// `pollster::block_on`). A write that returns `Ok` has happened, and a failed write leaves the
 /// previous records as they were: stores report failures as `STORAGE` errors.
+///
+/// The `update_*` methods are each one atomic read-decide-write: no other change to the store
+/// comes between their read and their write (a lock in the memory and file stores; one readwrite
+/// transaction in IndexedDB, which the browser serialises across tabs and workers of an origin),
+/// so concurrent calls cannot overwrite each other's counts or shots.
 #[allow(async_fn_in_trait)] // used through generics; the browser's futures are not `Send`
 pub trait Store {
     /// Every record, in id order: the readable enrollments and the unreadable ones reported.
@@ -51,27 +56,51 @@ pub trait Store {
     async fn get(&self, id: &str) -> Result<Option<Enrollment>>;
     /// Writes `enrollment`, replacing any with the same id.
     async fn put(&self, enrollment: &Enrollment) -> Result<()>;
+    /// Atomically: reads the enrollment of `id` (`INVALID_TEMPLATE` when unreadable) and the
+    /// number of records, and writes what `change` makes of them; nothing is written when
+    /// `change` fails. Returns what was written.
+    async fn update_enrollment(
+        &self,
+        id: &str,
+        change: impl FnOnce(Option<Enrollment>, usize) -> Result<Enrollment>,
+    ) -> Result<Enrollment>;
     /// How many records there are (damaged ones included).
     async fn count(&self) -> Result<usize>;
-    /// Deletes the record of `id` (readable or not) and its attempt state; `false` when there was
-    /// no record.
+    /// Deletes the record of `id` (readable or not) and the attempt state of
+    /// [`AttemptKey::Id`]`(id)`; `false` when there was no record.
     async fn remove(&self, id: &str) -> Result<bool>;
     /// Deletes every record and all attempt state.
     async fn clear(&self) -> Result<()>;
     /// Writes several enrollments (after deleting all other records when `replace`), all or
     /// nothing. Attempt state is kept.
     async fn put_all(&self, enrollments: &[Enrollment], replace: bool) -> Result<()>;
+    /// A token that changes with every write of enrollments, through this store or any other
+    /// handle on the same data: while it is unchanged, whatever was derived from [`Store::load`]
+    /// still holds (a gallery caches its templates by it).
+    async fn revision(&self) -> Result<u64>;
     /// The attempt state of `key` (the default when none is stored).
-    async fn attempts(&self, key: &str) -> Result<Attempts>;
-    /// Stores the attempt state of `key`; the default state deletes it.
-    async fn put_attempts(&self, key: &str, attempts: &Attempts) -> Result<()>;
+    async fn attempts(&self, key: AttemptKey<'_>) -> Result<Attempts>;
+    /// Atomically: reads the attempt state of `key` and stores what `change` makes of it (the
+    /// default state deletes it); nothing is written when `change` fails. Returns the new state.
+    async fn update_attempts(
+        &self,
+        key: AttemptKey<'_>,
+        change: impl FnOnce(Attempts) -> Result<Attempts>,
+    ) -> Result<Attempts>;
 }
 
-/// Both maps a store keeps.
+/// A revision no store of this process has given out (see [`Store::revision`]).
+fn fresh_revision() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Both maps a store keeps, and the revision of the enrollments (the memory store's).
 #[derive(Debug, Default)]
 struct Maps {
     enrollments: BTreeMap<String, Enrollment>,
     attempts: BTreeMap<String, Attempts>,
+    revision: u64,
 }
 
 impl Maps {
@@ -80,18 +109,45 @@ impl Maps {
             self.enrollments.clear();
         }
         self.enrollments.extend(enrollments.iter().map(|e| (e.id().to_owned(), e.clone())));
+        self.revision = fresh_revision();
     }
 
-    fn put_attempts(&mut self, key: &str, attempts: &Attempts) {
-        if *attempts == Attempts::default() {
-            self.attempts.remove(key);
+    fn clear(&mut self) {
+        *self = Maps { revision: fresh_revision(), ..Maps::default() };
+    }
+
+    fn update_enrollment(
+        &mut self,
+        id: &str,
+        change: impl FnOnce(Option<Enrollment>, usize) -> Result<Enrollment>,
+    ) -> Result<Enrollment> {
+        let enrollment = change(self.enrollments.get(id).cloned(), self.enrollments.len())?;
+        self.enrollments.insert(enrollment.id().to_owned(), enrollment.clone());
+        self.revision = fresh_revision();
+        Ok(enrollment)
+    }
+
+    fn attempts(&self, key: AttemptKey<'_>) -> Attempts {
+        self.attempts.get(&key.storage_key()).copied().unwrap_or_default()
+    }
+
+    fn update_attempts(
+        &mut self,
+        key: AttemptKey<'_>,
+        change: impl FnOnce(Attempts) -> Result<Attempts>,
+    ) -> Result<Attempts> {
+        let after = change(self.attempts(key))?;
+        if after == Attempts::default() {
+            self.attempts.remove(&key.storage_key());
         } else {
-            self.attempts.insert(key.to_owned(), *attempts);
+            self.attempts.insert(key.storage_key(), after);
         }
+        Ok(after)
     }
 
     fn remove(&mut self, id: &str) -> bool {
-        self.attempts.remove(id);
+        self.attempts.remove(&AttemptKey::Id(id).storage_key());
+        self.revision = fresh_revision();
         self.enrollments.remove(id).is_some()
     }
 }
@@ -127,6 +183,13 @@ impl Store for MemoryStore {
         self.maps().put_all(std::slice::from_ref(enrollment), false);
         Ok(())
     }
+    async fn update_enrollment(
+        &self,
+        id: &str,
+        change: impl FnOnce(Option<Enrollment>, usize) -> Result<Enrollment>,
+    ) -> Result<Enrollment> {
+        self.maps().update_enrollment(id, change)
+    }
     async fn count(&self) -> Result<usize> {
         Ok(self.maps().enrollments.len())
     }
@@ -134,27 +197,36 @@ impl Store for MemoryStore {
         Ok(self.maps().remove(id))
     }
     async fn clear(&self) -> Result<()> {
-        *self.maps() = Maps::default();
+        self.maps().clear();
         Ok(())
     }
     async fn put_all(&self, enrollments: &[Enrollment], replace: bool) -> Result<()> {
         self.maps().put_all(enrollments, replace);
         Ok(())
     }
-    async fn attempts(&self, key: &str) -> Result<Attempts> {
-        Ok(self.maps().attempts.get(key).copied().unwrap_or_default())
+    async fn revision(&self) -> Result<u64> {
+        Ok(self.maps().revision)
     }
-    async fn put_attempts(&self, key: &str, attempts: &Attempts) -> Result<()> {
-        self.maps().put_attempts(key, attempts);
-        Ok(())
+    async fn attempts(&self, key: AttemptKey<'_>) -> Result<Attempts> {
+        Ok(self.maps().attempts(key))
+    }
+    async fn update_attempts(
+        &self,
+        key: AttemptKey<'_>,
+        change: impl FnOnce(Attempts) -> Result<Attempts>,
+    ) -> Result<Attempts> {
+        self.maps().update_attempts(key, change)
     }
 }
 
 /// Value of the attempts file's `format` field.
 #[cfg(not(target_arch = "wasm32"))]
 const ATTEMPTS_FORMAT: &str = "facegate-attempts";
+/// The attempts file's version: 2 files state under [`AttemptKey::storage_key`].
+#[cfg(not(target_arch = "wasm32"))]
+const ATTEMPTS_VERSION: u32 = 2;
 
-/// The attempts file: attempt state by key.
+/// The attempts file: attempt state by [`AttemptKey::storage_key`].
 #[cfg(not(target_arch = "wasm32"))]
 #[derive(serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -218,25 +290,32 @@ impl FileStore {
         let path = self.attempts_path();
         let Some(bytes) = Self::read_file(&path)? else { return Ok(BTreeMap::new()) };
         let file: AttemptsFile = serde_json::from_slice(&bytes).map_err(|e| Self::storage(&path, e))?;
-        if (file.format.as_str(), file.version) != (ATTEMPTS_FORMAT, 1) {
-            return Err(Self::storage(&path, format!("not a version 1 {ATTEMPTS_FORMAT:?} file")));
+        match (file.format.as_str(), file.version) {
+            (ATTEMPTS_FORMAT, ATTEMPTS_VERSION) => Ok(file.attempts),
+            // Version 1 filed ids as they are and sign-in under "".
+            (ATTEMPTS_FORMAT, 1) => Ok(file
+                .attempts
+                .into_iter()
+                .map(|(id, a)| (if id.is_empty() { AttemptKey::SignIn } else { AttemptKey::Id(&id) }.storage_key(), a))
+                .collect()),
+            _ => Err(Self::storage(&path, format!("not a version 1 or 2 {ATTEMPTS_FORMAT:?} file"))),
         }
-        Ok(file.attempts)
     }
 
-    /// Reads both files, applies `change` and writes back the files it changed, under the
-    /// store's lock.
-    fn update<T>(&self, change: impl FnOnce(&mut Maps) -> T) -> Result<T> {
+    /// Reads both files, applies `change` and, when it succeeds, writes back the files it
+    /// changed, all under the store's lock.
+    fn update<T>(&self, change: impl FnOnce(&mut Maps) -> Result<T>) -> Result<T> {
         let _guard = self.lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let before = Maps { enrollments: self.read_enrollments()?, attempts: self.read_attempts()? };
-        let mut maps = Maps { enrollments: before.enrollments.clone(), attempts: before.attempts.clone() };
-        let out = change(&mut maps);
+        let before = Maps { enrollments: self.read_enrollments()?, attempts: self.read_attempts()?, revision: 0 };
+        let mut maps = Maps { enrollments: before.enrollments.clone(), attempts: before.attempts.clone(), revision: 0 };
+        let out = change(&mut maps)?;
         if maps.enrollments != before.enrollments {
             let all: Vec<Enrollment> = maps.enrollments.into_values().collect();
             Self::write_file(&self.path, &crate::template::to_bytes(&all))?;
         }
         if maps.attempts != before.attempts {
-            let file = AttemptsFile { format: ATTEMPTS_FORMAT.into(), version: 1, attempts: maps.attempts };
+            let file =
+                AttemptsFile { format: ATTEMPTS_FORMAT.into(), version: ATTEMPTS_VERSION, attempts: maps.attempts };
             // Strings, integers and finite floats always serialise.
             Self::write_file(&self.attempts_path(), &serde_json::to_vec(&file).unwrap_or_default())?;
         }
@@ -253,24 +332,57 @@ impl Store for FileStore {
         Ok(self.read_enrollments()?.remove(id))
     }
     async fn put(&self, enrollment: &Enrollment) -> Result<()> {
-        self.update(|maps| maps.put_all(std::slice::from_ref(enrollment), false))
+        self.update(|maps| {
+            maps.put_all(std::slice::from_ref(enrollment), false);
+            Ok(())
+        })
+    }
+    async fn update_enrollment(
+        &self,
+        id: &str,
+        change: impl FnOnce(Option<Enrollment>, usize) -> Result<Enrollment>,
+    ) -> Result<Enrollment> {
+        self.update(|maps| maps.update_enrollment(id, change))
     }
     async fn count(&self) -> Result<usize> {
         Ok(self.read_enrollments()?.len())
     }
     async fn remove(&self, id: &str) -> Result<bool> {
-        self.update(|maps| maps.remove(id))
+        self.update(|maps| Ok(maps.remove(id)))
     }
     async fn clear(&self) -> Result<()> {
-        self.update(|maps| *maps = Maps::default())
+        self.update(|maps| {
+            maps.clear();
+            Ok(())
+        })
     }
     async fn put_all(&self, enrollments: &[Enrollment], replace: bool) -> Result<()> {
-        self.update(|maps| maps.put_all(enrollments, replace))
+        self.update(|maps| {
+            maps.put_all(enrollments, replace);
+            Ok(())
+        })
     }
-    async fn attempts(&self, key: &str) -> Result<Attempts> {
-        Ok(self.read_attempts()?.get(key).copied().unwrap_or_default())
+    /// The gallery file's length and modification time (0 when there is none): every write
+    /// replaces the file, by this process or another.
+    async fn revision(&self) -> Result<u64> {
+        use std::hash::{Hash, Hasher};
+        let metadata = match std::fs::metadata(&self.path) {
+            Ok(metadata) => metadata,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(Self::storage(&self.path, e)),
+        };
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (metadata.len(), metadata.modified().ok()).hash(&mut hasher);
+        Ok(hasher.finish())
     }
-    async fn put_attempts(&self, key: &str, attempts: &Attempts) -> Result<()> {
-        self.update(|maps| maps.put_attempts(key, attempts))
+    async fn attempts(&self, key: AttemptKey<'_>) -> Result<Attempts> {
+        Ok(self.read_attempts()?.get(&key.storage_key()).copied().unwrap_or_default())
+    }
+    async fn update_attempts(
+        &self,
+        key: AttemptKey<'_>,
+        change: impl FnOnce(Attempts) -> Result<Attempts>,
+    ) -> Result<Attempts> {
+        self.update(|maps| maps.update_attempts(key, change))
     }
 }

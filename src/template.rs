@@ -73,6 +73,11 @@ impl Enrollment {
         if self.shots.iter().any(|s| s.as_slice().len() != dim) {
             return Err(Error::InvalidArgument(format!("{:?}: every shot must have {dim} values", self.id)));
         }
+        // Each shot is finite and of unit length (see `Embedding`); their mean must have a
+        // direction too, or the template could not be compared with anything.
+        if self.template().is_err() {
+            return Err(Error::InvalidArgument(format!("{:?}: the shots cancel out (no mean direction)", self.id)));
+        }
         if !(self.created_at.is_finite() && self.updated_at.is_finite()) {
             return Err(Error::InvalidArgument(format!("{:?}: timestamps must be finite", self.id)));
         }
@@ -119,6 +124,27 @@ impl Enrollment {
     /// The template compared with probes: the normalised mean of the shots.
     pub fn template(&self) -> Result<Embedding> {
         Embedding::mean(&self.shots)
+    }
+
+    /// Refuses enrollments whose shots do not have `dim` values (the embedding model's length)
+    /// or are more than `max_shots` (`INVALID_TEMPLATE`: such a record was not made by this
+    /// gallery, and is never compared).
+    pub fn check_shape(&self, dim: Option<usize>, max_shots: usize) -> Result<()> {
+        if let Some(dim) = dim.filter(|&d| d != self.dim()) {
+            return Err(Error::InvalidTemplate(format!(
+                "{:?}: its embeddings have {} values, this model's {dim}",
+                self.id,
+                self.dim()
+            )));
+        }
+        if self.shots.len() > max_shots {
+            return Err(Error::InvalidTemplate(format!(
+                "{:?}: {} shots, more than the maximum of {max_shots}",
+                self.id,
+                self.shots.len()
+            )));
+        }
+        Ok(())
     }
 
     /// Refuses enrollments made by another model than `model_sha256` (`MODEL_MISMATCH`).
@@ -293,6 +319,7 @@ mod tests {
     #[test]
     fn damaged_files_and_records_are_refused() {
         let good = String::from_utf8(to_bytes(&sample())).unwrap();
+        assert!(good.contains(&serde_json::to_string(&e(&[0.0, 1.0, 1.0])).unwrap()));
         let cases = [
             String::new(),
             good[..good.len() / 2].to_string(),
@@ -304,6 +331,13 @@ mod tests {
             good.replace("\"alice\"", "\"bob\""),
             good.replace("\"alice\"", "\"  \""),
             good.replace("\"createdAt\"", "\"extra\":1,\"createdAt\""),
+            // Not unit length, not finite, shots of two lengths, shots that cancel out.
+            good.replace("[0.0,1.0,0.0]", "[0.0,2.0,0.0]"),
+            good.replace("[0.0,1.0,0.0]", "[0.0,1.0,NaN]"),
+            good.replace("[0.0,1.0,0.0]", "[0.0,1.0,1e999]"),
+            good.replace("[0.0,1.0,0.0]", "[0.0,1.0,0.0,0.0]"),
+            good.replace("[0.0,1.0,0.0]", &serde_json::to_string(&e(&[0.0, 1.0, 1.0])).unwrap().replace("0.7", "-0.7")),
+            good.replace("\"alice\"", &format!("\"{}\"", "x".repeat(MAX_ID_BYTES + 1))),
         ];
         for bad in cases {
             assert!(matches!(from_bytes(bad.as_bytes()), Err(Error::InvalidTemplate(_))), "{bad}");
@@ -321,5 +355,12 @@ mod tests {
         let two = one.with_shots([e(&[0.0, 1.0])], 2.0).unwrap();
         assert_eq!((two.shots().len(), two.created_at(), two.updated_at()), (2, 1.0, 2.0));
         assert!(matches!(two.check_model("bb"), Err(Error::ModelMismatch { .. })));
+        let opposite =
+            Enrollment::new("a", "aa", vec![e(&[1.0, 0.0])], 1.0).unwrap().with_shots([e(&[-1.0, 0.0])], 2.0);
+        assert!(opposite.is_err(), "shots that cancel out have no template");
+        assert!(two.check_shape(Some(2), 2).is_ok() && two.check_shape(None, 2).is_ok());
+        for (dim, max_shots) in [(Some(3), 2), (Some(1), 2), (Some(2), 1)] {
+            assert!(matches!(two.check_shape(dim, max_shots), Err(Error::InvalidTemplate(_))), "{dim:?} {max_shots}");
+        }
     }
 }

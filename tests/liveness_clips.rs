@@ -153,8 +153,11 @@ fn every_card_frame_is_the_photo_through_its_homography() {
 }
 
 /// The liveness check itself on every kind of clip (`facegate eval-liveness`, a short run of the
-/// README's 50-person measurement): only live heads doing the asked steps pass; a failed live
-/// clip may only fail as a live head can (the blink too weak, a turn read wrong), never as flat.
+/// README's 50-person measurement, through camera noise, blur and JPEG): only live heads doing the
+/// asked steps pass — not a still photo, a flat card, or a print bent round a vertical,
+/// horizontal or oblique axis or into a cone (each at a different radius per person, 0.4-2 face
+/// widths) acting out the steps (a flick of the sheet for the blink); a failed live clip may only
+/// fail as a live head can (the blink too weak, a turn read wrong), never as flat.
 #[test]
 fn only_live_heads_pass_the_liveness_check() {
     let out = Command::new(env!("CARGO_BIN_EXE_facegate"))
@@ -165,12 +168,19 @@ fn only_live_heads_pass_the_liveness_check() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let summary = &report["summary"];
-    for kind in ["Still", "Card", "WrongOrder", "TooSlow"] {
+    for kind in ["Still", "Card", "WrongOrder", "TooSlow", "BentVertical", "BentHorizontal", "BentOblique", "Cone"] {
         assert_eq!(summary[kind]["clips"], 4, "{kind}: {summary}");
         assert_eq!(summary[kind]["accepted"], 0, "{kind}: {summary}");
     }
     assert!(summary["Live"]["accepted"].as_u64().unwrap() >= 3, "{summary}");
     assert_eq!(summary["Live"]["outcomes"].get("flat"), None, "{summary}");
+    // Every challenge has a blink, and no print's flick of the sheet passed for one.
+    for trial in report["trials"].as_array().unwrap() {
+        assert!(trial["asked"].as_array().unwrap().iter().any(|s| s == "blink"), "{trial}");
+    }
+    for kind in ["BentVertical", "BentHorizontal", "BentOblique", "Cone"] {
+        assert_eq!(summary[kind]["blinks_done"], 0, "{kind}: {summary}");
+    }
     for trial in report["trials"].as_array().unwrap().iter().filter(|t| t["kind"] == "live" && t["accepted"] == true) {
         assert!(trial["parallax"].as_f64().unwrap() >= 0.07, "{trial}");
         assert!(trial["finished_ms"].as_f64().unwrap() <= 10_000.0, "{trial}");

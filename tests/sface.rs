@@ -1,14 +1,16 @@
 //! SFace, the optional second embedder (`model/sface.onnx`, loaded from bytes): its embeddings,
-//! its default rule on LFW pairs, and templates that refuse the other model.
+//! its default rule on LFW pairs, sign-in by identification with its own FAR table, and
+//! templates that refuse the other model.
 #![cfg(not(target_arch = "wasm32"))] // native only: the browser runs it in tests/e2e/sface.test.mjs
 
 mod common;
 
 use common::{lfw, lfw_frame};
 use facegate::eval::{parse_pairs, LfwImage};
+use facegate::far::{FarTable, DEFAULT_FAR};
 use facegate::{
-    Detector, Embedder, EmbedderModel, ErrorCode, FileStore, Gallery, Landmarker, Pipeline, PipelineOptions, Rule,
-    Selection, Threshold,
+    Detector, Embedder, EmbedderModel, ErrorCode, FileStore, Gallery, IdentifyOptions, Landmarker, MemoryStore,
+    Pipeline, PipelineOptions, Rule, Selection, Threshold,
 };
 use pollster::block_on;
 use std::sync::OnceLock;
@@ -51,6 +53,40 @@ fn sface_gives_128_d_unit_vectors_and_its_own_rule_decides_lfw_pairs() {
     let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
     assert!(mean(&same) - mean(&different) > 0.4, "same {same:?}, different {different:?}");
     assert!(right >= 29, "{right} of 30 pairs decided right: same {same:?}, different {different:?}");
+}
+
+#[test]
+fn sface_signs_in_by_identification_with_its_own_far_table() {
+    let pipeline = sface();
+    let table = FarTable::for_model(pipeline.model_sha256()).unwrap();
+    assert_eq!(table.backbone_sha256, pipeline.model_sha256());
+    assert_eq!(table.curves.iter().map(|c| c.rule.as_str()).collect::<Vec<_>>(), ["cosine"]);
+    let rule = Rule::default_for(EmbedderModel::SFace).unwrap();
+    let gallery = Gallery::new(MemoryStore::new(), pipeline.model_sha256(), rule.clone()).unwrap();
+    assert_eq!(gallery.dimension(), Some(128));
+    let at = |n| IdentifyOptions::default().acceptance(&rule, pipeline.model_sha256(), n).unwrap().threshold;
+    assert!(at(1) >= Threshold::SFACE.cosine && at(10) < at(1000), "{} {} {}", at(1), at(10), at(1000));
+
+    let face = |name: &str, n| pipeline.describe(&lfw_frame(name, n), Selection::Centre).unwrap().embedding;
+    let enrolled = ["Colin_Powell", "Donald_Rumsfeld", "Gerhard_Schroeder", "Serena_Williams", "Tony_Blair"];
+    for name in enrolled {
+        block_on(gallery.enroll(name, vec![face(name, 1)])).unwrap();
+    }
+    let sign_in = IdentifyOptions::default();
+    assert_eq!(sign_in.far, Some(DEFAULT_FAR));
+    for name in enrolled {
+        let found = block_on(gallery.identify_with(&face(name, 2), &sign_in)).unwrap();
+        assert_eq!(found.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [name], "{found:?}");
+        assert!(found[0].score >= at(enrolled.len()), "{found:?}");
+    }
+    for (name, n) in [("Aaron_Eckhart", 1), ("AJ_Cook", 1), ("Jennifer_Aniston", 1)] {
+        let found = block_on(gallery.identify_with(&face(name, n), &sign_in)).unwrap();
+        assert!(found.is_empty(), "the stranger {name} was taken for {found:?}");
+    }
+    // A MobileFaceNet embedding (192 values) is not an SFace probe.
+    let other = Pipeline::new().unwrap().describe(&lfw_frame("Tony_Blair", 2), Selection::Centre).unwrap().embedding;
+    let err = block_on(gallery.identify_with(&other, &sign_in)).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidArgument, "{err}");
 }
 
 #[test]

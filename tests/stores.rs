@@ -7,7 +7,7 @@
 mod decisions;
 
 use decisions::{locked, read, Faces, TestClock, EXPECTED, LOCKOUT};
-use facegate::{FileStore, Gallery, MemoryStore, Pipeline, Rule};
+use facegate::{AttemptKey, FileStore, Gallery, MemoryStore, Pipeline, Rule, Store};
 use pollster::block_on;
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use std::sync::Arc;
@@ -75,7 +75,7 @@ fn failed_verifications_lock_the_id_on_every_store_and_the_file_store_keeps_the_
     let sidecar = FileStore::new(&path).attempts_path();
     assert_eq!(sidecar, path.with_extension("attempts.json"));
     let text = std::fs::read_to_string(&sidecar).unwrap();
-    assert!(text.contains("\"facegate-attempts\"") && text.contains("\"obama\""), "{text}");
+    assert!(text.contains("\"facegate-attempts\"") && text.contains("\"id:obama\""), "{text}");
 
     // A new gallery over the same files is still locked, and the lock ends on time.
     assert_eq!(locked(block_on(open().verify("obama", &faces.obama_2))), "LOCKED (30000 ms)");
@@ -91,4 +91,58 @@ fn failed_verifications_lock_the_id_on_every_store_and_the_file_store_keeps_the_
     assert_eq!(block_on(open().list()).unwrap().enrollments.len(), 1, "the enrollment is still there");
     std::fs::remove_file(&path).unwrap();
     std::fs::remove_file(&sidecar).unwrap();
+}
+
+/// 20 wrong verifications at once on `gallery` (obama enrolled, biden shown): what each returned.
+fn concurrent_failures<S: Store + Sync>(gallery: &Gallery<S>, faces: &Faces) -> Vec<String> {
+    std::thread::scope(|scope| {
+        let tries: Vec<_> = (0..20)
+            .map(|_| {
+                scope.spawn(|| match block_on(gallery.verify("obama", &faces.biden)) {
+                    Ok(v) => format!("match: {}", v.is_match),
+                    other => locked(other),
+                })
+            })
+            .collect();
+        tries.into_iter().map(|t| t.join().unwrap()).collect()
+    })
+}
+
+#[test]
+fn concurrent_tries_cannot_skip_the_lockout_or_lose_shots_on_any_store() {
+    let pipeline = Pipeline::new().unwrap();
+    let faces = Faces::new(&pipeline);
+    let path = std::env::temp_dir().join(format!("facegate-concurrent-{}.json", std::process::id()));
+    let at = |g: Gallery<_>| g.with_clock(|| 1.7e12);
+    let file = at(Gallery::new(FileStore::new(&path), pipeline.model_sha256(), Rule::bundled().unwrap()).unwrap());
+    let memory = Gallery::new(MemoryStore::new(), pipeline.model_sha256(), Rule::bundled().unwrap()).unwrap();
+    let memory = memory.with_clock(|| 1.7e12);
+    fn check<S: Store + Sync>(gallery: &Gallery<S>, faces: &Faces, name: &str) {
+        block_on(gallery.enroll("obama", vec![faces.obama.clone()])).unwrap();
+        let results = concurrent_failures(gallery, faces);
+        let count = |r: &str| results.iter().filter(|x| x.as_str() == r).count();
+        assert_eq!((count("match: false"), count("LOCKED (30000 ms)")), (5, 15), "{name}: {results:?}");
+        let state = block_on(gallery.store().attempts(AttemptKey::Id("obama"))).unwrap();
+        assert_eq!((state.failures, state.lockouts), (0, 1), "{name}: exactly 5 counted, then locked: {state:?}");
+        // Ten shots of one id at once: none lost.
+        block_on(gallery.remove("obama")).unwrap();
+        let shots = [&faces.obama, &faces.obama_2];
+        std::thread::scope(|scope| {
+            for i in 0..10 {
+                let shot = shots[i % 2].clone();
+                scope.spawn(move || block_on(gallery.enroll("obama", vec![shot])).unwrap());
+            }
+        });
+        assert_eq!(block_on(gallery.store().get("obama")).unwrap().unwrap().shots().len(), 10, "{name}");
+        // Removing "" (no id) leaves sign-in's lock alone.
+        for _ in 0..5 {
+            block_on(gallery.record_attempt(AttemptKey::SignIn, false)).unwrap();
+        }
+        assert!(!block_on(gallery.remove("")).unwrap());
+        assert_eq!(locked(block_on(gallery.check_lock(AttemptKey::SignIn))), "LOCKED (30000 ms)", "{name}");
+    }
+    check(&memory, &faces, "memory");
+    check(&file, &faces, "file");
+    std::fs::remove_file(&path).unwrap();
+    std::fs::remove_file(path.with_extension("attempts.json")).unwrap();
 }

@@ -151,9 +151,10 @@ async fn every_error_code_and_the_instance_keeps_working() {
 
     // A record written by another model is refused, not compared.
     let db = rexie::Rexie::builder("facegate-test-errors")
-        .version(2)
+        .version(3)
         .add_object_store(rexie::ObjectStore::new("templates").key_path("id"))
         .add_object_store(rexie::ObjectStore::new("attempts"))
+        .add_object_store(rexie::ObjectStore::new("meta"))
         .build()
         .await
         .unwrap();

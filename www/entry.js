@@ -136,8 +136,8 @@ function rebuilt({ code, message, retryAfterMs }) {
 
 /**
  * A source as the worker can take it, and what to transfer: encoded bytes (a copy), `ImageData`
- * (a copy), a `Camera`'s current frame, or an `ImageBitmap` of anything drawable (video, canvas,
- * image, bitmap), made by the browser off the main thread.
+ * (a copy), a camera's current frame (`frame()`, which may return a promise), or an `ImageBitmap`
+ * of anything drawable (video, canvas, image, bitmap), made by the browser off the main thread.
  */
 async function posted(source) {
   if (source instanceof Uint8Array) {
@@ -145,9 +145,9 @@ async function posted(source) {
     return [copy, [copy.buffer]];
   }
   if (source instanceof ImageData) return [source, []];
-  if (typeof source?.frame === "function") {
-    const image = source.frame();
-    return [image, [image.data.buffer]];
+  if (typeof source?.frame === "function") { // a Camera, or any camera whose frame() may promise
+    const image = await source.frame();
+    return image instanceof ImageData ? [image, [image.data.buffer]] : posted(image);
   }
   try {
     const bitmap = await createImageBitmap(source);
@@ -197,13 +197,19 @@ class WorkerVerifier {
     return verifier;
   }
 
-  /** Posts `method(args)` to the worker; `onProgress` and `camera` serve its messages meanwhile. */
-  #call(method, args, { transfer = [], onProgress, camera } = {}) {
+  /**
+   * Posts `method(args)` to the worker; `onProgress` and `camera` serve its messages meanwhile,
+   * and `signal`'s abort is passed on to it.
+   */
+  #call(method, args, { transfer = [], onProgress, camera, signal } = {}) {
     const call = ++this.#next;
+    const abort = () => this.#worker.postMessage({ abort: call });
     return new Promise((resolve, reject) => {
       this.#calls.set(call, { resolve, reject, onProgress, camera });
       this.#worker.postMessage({ call, method, args }, transfer);
-    });
+      if (signal?.aborted) abort();
+      else signal?.addEventListener("abort", abort, { once: true });
+    }).finally(() => signal?.removeEventListener("abort", abort));
   }
 
   #receive({ call, result, error, progress, frameWanted }) {
@@ -213,7 +219,10 @@ class WorkerVerifier {
     if (frameWanted !== undefined) {
       return posted(pending.camera).then(
         ([image, transfer]) => this.#worker.postMessage({ frame: frameWanted, image }, transfer),
-        (e) => pending.reject(e),
+        (e) => {
+          this.#worker.postMessage({ abort: call }); // the camera failed: the challenge ends uncounted
+          pending.reject(e);
+        },
       );
     }
     this.#calls.delete(call);
@@ -242,12 +251,12 @@ class WorkerVerifier {
     return this.#call("importEnrollments", [copy, options], { transfer: copy?.buffer ? [copy.buffer] : [] });
   }
   verifyLive(id, camera, options = {}) {
-    const { onProgress, ...rest } = options;
-    return this.#call("verifyLive", [id, rest], { onProgress, camera });
+    const { onProgress, signal, ...rest } = options ?? {};
+    return this.#call("verifyLive", [id, rest], { onProgress, camera, signal });
   }
   identifyLive(camera, options = {}) {
-    const { onProgress, ...rest } = options;
-    return this.#call("identifyLive", [rest], { onProgress, camera });
+    const { onProgress, signal, ...rest } = options ?? {};
+    return this.#call("identifyLive", [rest], { onProgress, camera, signal });
   }
 
   /** Stops the worker. */

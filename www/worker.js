@@ -4,20 +4,46 @@
 //   `{ call, result }` or `{ call, error: { code, message, retryAfterMs } }`;
 // - worker → page `{ call, progress }`: create's download progress or a challenge's prompt;
 // - worker → page `{ call, frameWanted }`, answered by page → worker `{ frame, image }`: the next
-//   camera frame of a liveness challenge.
+//   camera frame of a liveness challenge;
+// - page → worker `{ abort: call }`: the page's `signal` of challenge `call` aborted.
+// Every ImageBitmap the page posts is closed once read (or at once when nobody waits for it).
 import { FaceVerifier } from "./index.js";
 
 let verifier = null;
 const frameWaiters = new Map();
 let frameRequests = 0;
+/** Running challenges by call: their AbortController and the frame last handed to the module. */
+const challenges = new Map();
 
-/** The page's next camera frame for challenge `call`. */
+const close = (image) => typeof ImageBitmap !== "undefined" && image instanceof ImageBitmap && image.close();
+
+/** The page's next camera frame for challenge `call`; the previous one has been read by then. */
 function nextFrame(call) {
   const frame = ++frameRequests;
   return new Promise((resolve) => {
-    frameWaiters.set(frame, resolve);
+    frameWaiters.set(frame, (image) => {
+      const challenge = challenges.get(call);
+      if (!challenge) return close(image); // the challenge ended (timed out or aborted) meanwhile
+      close(challenge.last);
+      challenge.last = image;
+      resolve(image);
+    });
     self.postMessage({ call, frameWanted: frame });
   });
+}
+
+/** Runs challenge `method` of `call` with its own AbortController, which the page's abort triggers. */
+async function challenge(call, method, args, progress) {
+  const controller = new AbortController();
+  challenges.set(call, { controller, last: null });
+  try {
+    const options = { ...args.at(-1), onProgress: progress, signal: controller.signal };
+    const camera = { frame: () => nextFrame(call) };
+    return await (method === "verifyLive" ? verifier.verifyLive(args[0], camera, options) : verifier.identifyLive(camera, options));
+  } finally {
+    close(challenges.get(call)?.last);
+    challenges.delete(call);
+  }
 }
 
 /** What the page's proxy mirrors as properties. */
@@ -33,21 +59,22 @@ async function run(call, method, args) {
     return properties(verifier);
   }
   if (!verifier) throw Object.assign(new Error("the worker's FaceVerifier is not created"), { code: "INVALID_ARGUMENT" });
-  if (method === "verifyLive" || method === "identifyLive") {
-    const options = { ...args.at(-1), onProgress: progress };
-    const camera = { frame: () => nextFrame(call) };
-    return method === "verifyLive" ? verifier.verifyLive(args[0], camera, options) : verifier.identifyLive(camera, options);
-  }
+  if (method === "verifyLive" || method === "identifyLive") return challenge(call, method, args, progress);
   if (method === "properties") return properties(verifier);
-  return verifier[method](...args);
+  try {
+    return await verifier[method](...args);
+  } finally {
+    args.forEach(close);
+  }
 }
 
 self.onmessage = async ({ data }) => {
   if (data.frame !== undefined) {
-    frameWaiters.get(data.frame)?.(data.image);
+    const waiter = frameWaiters.get(data.frame) ?? close;
     frameWaiters.delete(data.frame);
-    return;
+    return waiter(data.image);
   }
+  if (data.abort !== undefined) return challenges.get(data.abort)?.controller.abort();
   const { call, method, args } = data;
   try {
     const result = await run(call, method, args);

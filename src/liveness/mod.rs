@@ -1,5 +1,8 @@
 //! Liveness: a random challenge of head movements and a blink, read from FaceMesh's 3-D points
-//! and the iris model's eyelids, that a flat picture cannot pass.
+//! and the iris model's eyelids, that a picture cannot pass: every challenge has a blink (no
+//! printed photo, flat or bent, closes its eyes; tilting one to squash the eyes squashes the
+//! whole face too, which the blink is corrected for), a flat picture moves its landmarks by a
+//! homography ([`planar`]), and a bent one is curved one way only ([`relief`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -40,9 +43,12 @@ impl Step {
 mod check;
 mod planar;
 mod pose;
+mod relief;
 mod session;
 
-pub use check::{Check, Done, Failure, Observation, Outcome, Progress, Prompt, Report, Seen, BLINK_RATIO};
+pub use check::{
+    Check, Done, Failure, Observation, Outcome, Progress, Prompt, Report, Seen, BLINK_RATIO, MIN_PARALLAX,
+};
 pub use planar::Landmarks;
 pub use pose::Pose;
 pub use session::Session;
@@ -78,13 +84,15 @@ impl Challenge {
     /// Fewest steps of a challenge.
     pub const MIN_STEPS: usize = 2;
 
-    /// A challenge of these steps: 2 to 5 different steps (so at least one is a head movement,
-    /// which the flat-picture test needs).
+    /// A challenge of these steps: 2 to 5 different steps, one of them [`Step::Blink`] (so at
+    /// least one is a head movement, which the picture tests need, and one is what no printed
+    /// photo can do). An app choosing the steps (`LiveOptions.steps` in the browser) must
+    /// include `"blink"`.
     pub fn new(steps: Vec<Step>, timing: Timing) -> Result<Challenge> {
         let distinct = steps.iter().enumerate().all(|(i, s)| !steps[..i].contains(s));
-        if steps.len() < Self::MIN_STEPS || !distinct {
+        if steps.len() < Self::MIN_STEPS || !distinct || !steps.contains(&Step::Blink) {
             return Err(Error::InvalidArgument(format!(
-                "a challenge needs {} to 5 different steps, not {steps:?}",
+                "a challenge needs {} to 5 different steps, one of them a blink, not {steps:?}",
                 Self::MIN_STEPS
             )));
         }
@@ -95,20 +103,32 @@ impl Challenge {
         Ok(Challenge { steps, timing })
     }
 
-    /// `count` different steps in an order drawn from the operating system's random source.
+    /// `count` different steps drawn from the operating system's random source: a blink at a
+    /// random place among `count - 1` different head movements in a random order.
     pub fn random(count: usize, timing: Timing) -> Result<Challenge> {
         if !(Self::MIN_STEPS..=Step::ALL.len()).contains(&count) {
             return Err(Error::InvalidArgument(format!("a challenge has 2 to 5 steps, not {count}")));
         }
         let mut bytes = [0u8; 8 * Step::ALL.len()];
         getrandom::fill(&mut bytes).map_err(|e| Error::InvalidArgument(format!("no random source: {e}")))?;
-        let mut pool = Step::ALL.to_vec();
+        let draws: Vec<u64> =
+            bytes.chunks_exact(8).map(|c| c.iter().fold(0u64, |acc, &b| acc << 8 | u64::from(b))).collect();
+        Challenge::new(Self::draw(count, &draws), timing)
+    }
+
+    /// `count` steps (2-5) from random numbers (at least `count`): a blink at a random place among
+    /// `count - 1` different head movements in a random order. The same as [`Challenge::random`]
+    /// for a seeded source (e.g. test clips).
+    pub fn draw(count: usize, random: &[u64]) -> Vec<Step> {
+        let mut pool: Vec<Step> = Step::ALL.into_iter().filter(|&s| s != Step::Blink).collect();
+        let count = count.clamp(Self::MIN_STEPS, Step::ALL.len());
         let mut steps = Vec::with_capacity(count);
-        for chunk in bytes.chunks_exact(8).take(count) {
-            let r = chunk.iter().fold(0u64, |acc, &b| acc << 8 | u64::from(b));
+        for r in random.iter().take(count - 1) {
             steps.push(pool.swap_remove((r % pool.len() as u64) as usize));
         }
-        Challenge::new(steps, timing)
+        let at = random.get(count - 1).map_or(0, |r| (r % count as u64) as usize);
+        steps.insert(at.min(steps.len()), Step::Blink);
+        steps
     }
 
     /// The steps, in the order asked.

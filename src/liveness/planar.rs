@@ -18,6 +18,11 @@ pub const POINTS: [usize; 26] = [
 /// Eye centres for the scale: corners 33/133 and 362/263.
 const EYE_CORNERS: [usize; 4] = [33, 133, 362, 263];
 
+/// Where forehead top (10) and chin (152) are in [`POINTS`].
+const FOREHEAD_CHIN: (usize, usize) = (4, 5);
+/// Where the eye corners ([`EYE_CORNERS`]) are in [`POINTS`].
+const EYES_AT: [usize; 4] = [16, 17, 18, 19];
+
 /// The 2-D points of the 26 landmarks spread over the face (`POINTS`) in a mesh, and the
 /// distance between the eye centres.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +39,30 @@ impl Landmarks {
         let (left, right) = (a.midpoint(b), c.midpoint(d));
         let eye_distance = (left.x - right.x).hypot(left.y - right.y);
         Ok(Landmarks { points: POINTS.iter().map(|&n| p(n)).collect::<Result<_>>()?, eye_distance })
+    }
+
+    /// The points, in [`POINTS`]' order.
+    pub(super) fn points(&self) -> &[Point] {
+        &self.points
+    }
+
+    /// The distance between the eye centres, pixels.
+    pub(super) fn eye_distance(&self) -> f32 {
+        self.eye_distance
+    }
+
+    /// The face's height across the eye line over its width: the distance from forehead top to
+    /// chin perpendicular to the line through the eye centres, in eye distances (about 2 facing
+    /// the camera). A picture tilted back by an angle shrinks it by the angle's cosine, as it
+    /// shrinks the eyes' opening; a blink leaves it as it is.
+    pub fn aspect(&self) -> f32 {
+        let p = &self.points;
+        let [a, b, c, d] = EYES_AT.map(|i| p[i]);
+        let (left, right) = (a.midpoint(b), c.midpoint(d));
+        let (ex, ey) = (right.x - left.x, right.y - left.y);
+        let (top, chin) = (p[FOREHEAD_CHIN.0], p[FOREHEAD_CHIN.1]);
+        let across = ((chin.x - top.x) * -ey + (chin.y - top.y) * ex).abs() / self.eye_distance.max(f32::EPSILON);
+        across / self.eye_distance.max(f32::EPSILON)
     }
 
     /// How far `other` is from being a plane projective image of `self`: the root mean square
@@ -60,9 +89,9 @@ impl Landmarks {
 }
 
 /// A 3x3 homography, row-major, h[8] = 1.
-type Homography = [f64; 9];
+pub(super) type Homography = [f64; 9];
 
-fn apply(h: &Homography, p: Point) -> Point {
+pub(super) fn apply(h: &Homography, p: Point) -> Point {
     let (x, y) = (f64::from(p.x), f64::from(p.y));
     let w = h[6] * x + h[7] * y + h[8];
     Point::new(((h[0] * x + h[1] * y + h[2]) / w) as f32, ((h[3] * x + h[4] * y + h[5]) / w) as f32)
@@ -96,7 +125,7 @@ fn denormaliser(n: &Homography) -> Homography {
 
 /// The least-squares homography taking `src` to `dst` (at least 4 pairs), or `None` when the
 /// points are degenerate.
-fn fit(src: &[Point], dst: &[Point]) -> Option<Homography> {
+pub(super) fn fit(src: &[Point], dst: &[Point]) -> Option<Homography> {
     if src.len() != dst.len() || src.len() < 4 {
         return None;
     }
@@ -125,9 +154,9 @@ fn fit(src: &[Point], dst: &[Point]) -> Option<Homography> {
 }
 
 /// Solves `a x = b` by Gaussian elimination with partial pivoting; `None` when singular.
-fn solve(mut a: [[f64; 8]; 8], mut b: [f64; 8]) -> Option<[f64; 8]> {
-    for col in 0..8 {
-        let pivot = (col..8).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
+pub(super) fn solve<const N: usize>(mut a: [[f64; N]; N], mut b: [f64; N]) -> Option<[f64; N]> {
+    for col in 0..N {
+        let pivot = (col..N).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
         if a[pivot][col].abs() < 1e-12 {
             return None;
         }
@@ -142,9 +171,9 @@ fn solve(mut a: [[f64; 8]; 8], mut b: [f64; 8]) -> Option<[f64; 8]> {
             *rhs -= f * b_col;
         }
     }
-    let mut x = [0.0; 8];
-    for row in (0..8).rev() {
-        let tail: f64 = (row + 1..8).map(|k| a[row][k] * x[k]).sum();
+    let mut x = [0.0; N];
+    for row in (0..N).rev() {
+        let tail: f64 = (row + 1..N).map(|k| a[row][k] * x[k]).sum();
         x[row] = (b[row] - tail) / a[row][row];
     }
     Some(x)
@@ -157,6 +186,8 @@ mod tests {
 
     #[test]
     fn the_points_are_ones_the_bundled_facemesh_makes() {
+        assert_eq!((POINTS[FOREHEAD_CHIN.0], POINTS[FOREHEAD_CHIN.1]), (10, 152));
+        assert_eq!(EYES_AT.map(|i| POINTS[i]), EYE_CORNERS);
         let read = crate::landmarks::READ_POINTS;
         assert!(POINTS.iter().chain(&EYE_CORNERS).all(|n| read.contains(n)));
         assert_eq!(POINTS.len(), read.len(), "the bundled model makes no point the test leaves out");

@@ -30,6 +30,9 @@ impl Session {
     /// nobody can take over mid-challenge; who that person is, is decided on [`Session::probe`]
     /// afterwards, e.g. by [`crate::Gallery::verify_live`]).
     pub fn push(&mut self, pipeline: &Pipeline, frame: &Frame, t_ms: f64, rule: &Rule) -> Result<Progress> {
+        if self.check.outcome().is_some() || self.check.is_stale(t_ms) {
+            return Ok(self.check.progress()); // refused before any model runs
+        }
         let seen = match pipeline.select(frame, Selection::Single) {
             Ok(face) => {
                 let (mesh, probe) = pipeline.mesh_and_probe(frame, &face)?;
@@ -54,6 +57,22 @@ impl Session {
     /// How it ended; `None` while running.
     pub fn outcome(&self) -> Option<Outcome> {
         self.check.outcome()
+    }
+
+    /// Starts the time limits at `t_ms` (see [`Check::start`]).
+    pub fn start(&mut self, t_ms: f64) {
+        self.check.start(t_ms);
+    }
+
+    /// When the current prompt or the whole challenge runs out (see [`Check::deadline`]).
+    pub fn deadline(&self) -> Option<f64> {
+        self.check.deadline()
+    }
+
+    /// Ends the challenge with a timeout at its deadline when no frame came (see
+    /// [`Check::expire`]).
+    pub fn expire(&mut self, t_ms: f64) -> Progress {
+        self.check.expire(t_ms)
     }
 
     /// What was asked and seen so far.

@@ -50,6 +50,28 @@ pub fn head(yaw: f32, pitch: f32, shift: (f32, f32)) -> Mesh {
     Mesh::new(points, 1.0).expect("468 points")
 }
 
+/// A picture of the head's frontal points on paper bent round a cylinder (its axis `axis`
+/// degrees from the image's vertical, `radius` px, the paper's middle nearest the camera),
+/// turned by `yaw` and `pitch` like [`head`].
+pub fn surface(axis: f32, radius: f32, yaw: f32, pitch: f32) -> Mesh {
+    let (sa, ca) = axis.to_radians().sin_cos();
+    let (sy, cy) = yaw.to_radians().sin_cos();
+    let (sp, cp) = pitch.to_radians().sin_cos();
+    let points = model()
+        .into_iter()
+        .map(|p| {
+            // Across the axis the paper's arc s becomes R sin(s/R) and recedes by R (1 - cos(s/R)).
+            let (s, t) = (ca * p.x + sa * p.y, -sa * p.x + ca * p.y);
+            let (s, z) = (radius * (s / radius).sin(), radius * (1.0 - (s / radius).cos()) - 60.0);
+            let (x, y) = (ca * s - sa * t, sa * s + ca * t);
+            let (x, z) = (cy * x - sy * z, sy * x + cy * z);
+            let (y, z) = (cp * y + sp * z, -sp * y + cp * z);
+            project(Point3 { x, y, z }, (0.0, 0.0))
+        })
+        .collect();
+    Mesh::new(points, 1.0).expect("468 points")
+}
+
 fn project(p: Point3, shift: (f32, f32)) -> Point3 {
     let k = 600.0 / (600.0 + p.z);
     Point3 { x: 320.0 + shift.0 + p.x * k, y: 240.0 + shift.1 + p.y * k, z: p.z }

@@ -2,11 +2,11 @@
 //! prompt, then the gallery's decision.
 
 use super::camera::sleep;
-use super::{options, source, to_js, FaceVerifier, Inner};
+use super::{options, present, source, to_js, FaceVerifier, IdentifyOptions, Inner};
+use crate::attempts::AttemptKey;
 use crate::error::Error;
-use crate::far::IdentifyOptions;
 use crate::frame::Frame;
-use crate::gallery::{LiveVerification, SIGN_IN_KEY};
+use crate::gallery::LiveVerification;
 use crate::liveness::{Challenge, Progress, Prompt, Report, Session, Step, Timing};
 use crate::rule::Verification;
 use serde::{Deserialize, Serialize};
@@ -24,6 +24,12 @@ struct LiveOptions {
     step_timeout_ms: Option<f64>,
     #[serde(with = "serde_wasm_bindgen::preserve")]
     on_progress: JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    signal: JsValue,
+    top_k: Option<usize>,
+    #[serde(deserialize_with = "present")]
+    far: Option<Option<f64>>,
+    margin: Option<f32>,
 }
 
 impl LiveOptions {
@@ -45,6 +51,23 @@ impl LiveOptions {
             let steps: Vec<Step> = serde_wasm_bindgen::from_value(self.steps.clone()).map_err(|_| bad())?;
             Challenge::new(steps, timing)?
         })
+    }
+
+    /// `identifyLive`'s identify options.
+    fn identify(&self) -> IdentifyOptions {
+        IdentifyOptions { top_k: self.top_k, far: self.far, margin: self.margin }
+    }
+
+    /// The `signal` option, checked.
+    fn signal(&self) -> Result<Option<web_sys::AbortSignal>, JsValue> {
+        match &self.signal {
+            v if v.is_undefined() || v.is_null() => Ok(None),
+            v => v
+                .dyn_ref::<web_sys::AbortSignal>()
+                .cloned()
+                .map(Some)
+                .ok_or_else(|| Error::InvalidArgument("options: signal must be an AbortSignal".into()).into()),
+        }
     }
 
     fn progress_callback(&self) -> Result<Option<js_sys::Function>, JsValue> {
@@ -92,32 +115,101 @@ impl From<LiveVerification> for LiveResult {
     }
 }
 
+/// Milliseconds on the monotonic clock (`performance.now()`: wall-clock changes cannot stretch
+/// or shrink a challenge's limits).
+fn now() -> Result<f64, JsValue> {
+    let performance: web_sys::Performance =
+        js_sys::Reflect::get(&js_sys::global(), &"performance".into())?.dyn_into()?;
+    Ok(performance.now())
+}
+
+/// What ends the wait for a frame early.
+struct Stop {
+    signal: Option<web_sys::AbortSignal>,
+    /// Settles when the signal aborts (never without one).
+    aborted: js_sys::Promise,
+    /// Keeps the abort listener alive; removed on drop.
+    _listener: Option<Closure<dyn FnMut()>>,
+}
+
+impl Stop {
+    fn new(signal: Option<web_sys::AbortSignal>) -> Stop {
+        let mut listener = None;
+        let aborted = js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(signal) = &signal {
+                let on_abort = Closure::<dyn FnMut()>::new(move || {
+                    let _ = resolve.call0(&JsValue::NULL);
+                });
+                signal.set_onabort(Some(on_abort.as_ref().unchecked_ref()));
+                listener = Some(on_abort);
+            }
+        });
+        Stop { signal, aborted, _listener: listener }
+    }
+
+    /// `ABORTED` once the signal has aborted.
+    fn check(&self) -> Result<(), JsValue> {
+        match &self.signal {
+            Some(signal) if signal.aborted() => {
+                Err(Error::Aborted("the liveness challenge was cancelled".into()).into())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Drop for Stop {
+    fn drop(&mut self) {
+        if let Some(signal) = &self.signal {
+            signal.set_onabort(None);
+        }
+    }
+}
+
 /// The current frame of a `Camera` (anything with a `frame()` method, which may return a promise:
-/// the worker's frames come from the page) or of a drawable source.
-async fn grab(source: &JsValue) -> Result<Frame, JsValue> {
+/// the worker's frames come from the page) or of a drawable source; `None` when `wait_ms` pass
+/// (or the challenge is aborted) before a promised frame arrives.
+async fn grab(source: &JsValue, wait_ms: f64, stop: &Stop) -> Result<Option<Frame>, JsValue> {
     let frame_fn = match source.is_object() {
         true => js_sys::Reflect::get(source, &"frame".into())?,
         false => JsValue::UNDEFINED,
     };
     let Some(f) = frame_fn.dyn_ref::<js_sys::Function>() else {
-        return source::frame_from(source);
+        return source::frame_from(source).map(Some);
     };
     let frame = f.call0(source)?;
-    match frame.dyn_ref::<js_sys::Promise>() {
-        Some(promise) => source::frame_from(&wasm_bindgen_futures::JsFuture::from(promise.clone()).await?),
-        None => source::frame_from(&frame),
+    let Some(promise) = frame.dyn_ref::<js_sys::Promise>() else {
+        return source::frame_from(&frame).map(Some);
+    };
+    // The first of: the frame, the time left (resolving to `undefined`), an abort.
+    let late = js_sys::Promise::new(&mut |resolve, _| {
+        super::store::set_timeout(&resolve, wait_ms.clamp(0.0, 1e9).ceil() as i32);
+    });
+    let first = js_sys::Promise::race(&js_sys::Array::of3(promise, &late, &stop.aborted));
+    let image = wasm_bindgen_futures::JsFuture::from(first).await?;
+    stop.check()?;
+    match image.is_undefined() {
+        true => Ok(None),
+        false => source::frame_from(&image).map(Some),
     }
 }
 
-/// Runs the challenge of `opts` on `camera` to its end, reporting each new prompt.
+/// Runs the challenge of `opts` on `camera` to its end, reporting each new prompt. Its time
+/// limits run on the monotonic clock from the start, and hold when no frame comes.
 async fn challenge(inner: &Inner, camera: &JsValue, opts: &LiveOptions) -> Result<Session, JsValue> {
-    let (challenge, on_progress) = (opts.challenge()?, opts.progress_callback()?);
+    let (challenge, on_progress, stop) = (opts.challenge()?, opts.progress_callback()?, Stop::new(opts.signal()?));
+    stop.check()?;
     let steps = challenge.steps().to_vec();
     let mut session = Session::new(challenge);
+    session.start(now()?);
     let mut last = None;
     loop {
-        let frame = grab(camera).await?;
-        let progress = session.push(&inner.pipeline, &frame, js_sys::Date::now(), inner.gallery.rule())?;
+        let wait_ms = session.deadline().map_or(0.0, |deadline| deadline - now().unwrap_or(deadline));
+        let progress = match grab(camera, wait_ms, &stop).await? {
+            Some(frame) => session.push(&inner.pipeline, &frame, now()?, inner.gallery.rule())?,
+            None => session.expire(now()?),
+        };
+        stop.check()?;
         if last != Some(progress) {
             last = Some(progress);
             if let Some(f) = &on_progress {
@@ -143,8 +235,9 @@ impl FaceVerifier {
     /// themselves), calling `onProgress` with each new prompt; every frame must show exactly one
     /// face, the same person throughout, whose landmarks move like a head, not a flat picture;
     /// then the first face is verified against `id`. Resolves when the challenge ends (at most
-    /// `timeoutMs`, default 15 s; `stepTimeoutMs`, default 4 s per prompt). A failed challenge
-    /// counts as a failed attempt; a locked id is refused with `LOCKED` before the challenge.
+    /// `timeoutMs`, default 15 s; `stepTimeoutMs`, default 4 s per prompt; frames or not). A
+    /// failed challenge counts as a failed attempt; a locked id is refused with `LOCKED` before
+    /// the challenge; `signal` cancels it (`ABORTED`, nothing counted).
     #[wasm_bindgen(js_name = verifyLive, unchecked_return_type = "Promise<LiveResult>")]
     pub fn verify_live(
         &self,
@@ -156,7 +249,10 @@ impl FaceVerifier {
         let opts = self::options::<LiveOptions>(options);
         future_to_promise(async move {
             let opts = opts?;
-            inner.gallery.check_lock(&id).await?;
+            if opts.identify().is_set() {
+                return Err(Error::InvalidArgument("options: topK, far and margin are identifyLive's".into()).into());
+            }
+            inner.gallery.check_lock(id.as_str()).await?;
             inner.gallery.template(&id).await?; // UNKNOWN_ID (or a damaged record) before the challenge
             let session = challenge(&inner, &camera, &opts).await?;
             to_js(&LiveResult::from(inner.gallery.verify_live(&id, &session).await?))
@@ -164,7 +260,7 @@ impl FaceVerifier {
     }
 
     /// Sign-in by identification with liveness: the challenge of `verifyLive`, then the first
-    /// face identified with a bounded false-accept rate (as `identify` with its defaults).
+    /// face identified with a bounded false-accept rate (as `identify`, with its options).
     /// Attempts are counted together for all of sign-in by identification: after 5 failures
     /// (challenge failed or nobody recognised) it is `LOCKED` for everyone, 30 s doubling.
     #[wasm_bindgen(js_name = identifyLive, unchecked_return_type = "Promise<LiveSignIn>")]
@@ -177,9 +273,11 @@ impl FaceVerifier {
         let opts = self::options::<LiveOptions>(options);
         future_to_promise(async move {
             let opts = opts?;
-            inner.gallery.check_lock(SIGN_IN_KEY).await?;
+            let identify = opts.identify().to_core();
+            identify.acceptance(inner.gallery.rule(), inner.gallery.model_sha256(), 1)?; // refused before the challenge
+            inner.gallery.check_lock(AttemptKey::SignIn).await?;
             let session = challenge(&inner, &camera, &opts).await?;
-            to_js(&inner.gallery.identify_live(&session, &IdentifyOptions::default()).await?)
+            to_js(&inner.gallery.identify_live(&session, &identify).await?)
         })
     }
 }

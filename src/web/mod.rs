@@ -74,6 +74,19 @@ struct IdentifyOptions {
     margin: Option<f32>,
 }
 
+impl IdentifyOptions {
+    /// The core's options: one candidate at [`crate::far::DEFAULT_FAR`] unless told otherwise.
+    fn to_core(&self) -> crate::far::IdentifyOptions {
+        let far = self.far.unwrap_or(Some(crate::far::DEFAULT_FAR));
+        crate::far::IdentifyOptions { k: self.top_k.unwrap_or(1), far, margin: self.margin }
+    }
+
+    /// Any option given.
+    fn is_set(&self) -> bool {
+        self.top_k.is_some() || self.far.is_some() || self.margin.is_some()
+    }
+}
+
 /// A key that is there, `null` included (a missing key takes the default, `None`).
 fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
     T::deserialize(d).map(Some)
@@ -342,7 +355,10 @@ impl FaceVerifier {
             max_shots: opts.max_shots.unwrap_or(defaults.max_shots),
             max_ids: opts.max_ids.unwrap_or(defaults.max_ids),
         };
-        let gallery = Gallery::new(store, pipeline.model_sha256(), rule)?.with_limits(limits).with_lockout(lockout);
+        let gallery = Gallery::new(store, pipeline.model_sha256(), rule)?
+            .with_dimension(pipeline.model().dim())?
+            .with_limits(limits)
+            .with_lockout(lockout);
         Ok(FaceVerifier { inner: Rc::new(Inner { pipeline, gallery, persisted }) })
     }
 
@@ -431,9 +447,7 @@ impl FaceVerifier {
         let opts = self::options::<IdentifyOptions>(options);
         future_to_promise(async move {
             let (_, probe) = probed?;
-            let opts = opts?;
-            let far = opts.far.unwrap_or(Some(crate::far::DEFAULT_FAR));
-            let options = crate::far::IdentifyOptions { k: opts.top_k.unwrap_or(1), far, margin: opts.margin };
+            let options = opts?.to_core();
             let complete = || inner.pipeline.complete(&probe);
             let ranked: Vec<Candidate> = inner.gallery.identify_in_steps(probe.quick(), complete, &options).await?;
             to_js(&ranked)

@@ -7,7 +7,7 @@
 //! an open blocked by another tab fails within [`BLOCKED_MS`] without leaving a connection behind.
 
 use super::error::describe;
-use crate::attempts::Attempts;
+use crate::attempts::{AttemptKey, Attempts};
 use crate::error::{Error, Result};
 use crate::store::{Damaged, Loaded, MemoryStore, Store};
 use crate::template::Enrollment;
@@ -23,11 +23,16 @@ use web_sys::{Event, EventTarget, IdbDatabase, IdbObjectStore, IdbRequest, IdbTr
 const TEMPLATES: &str = "templates";
 /// Key path of [`TEMPLATES`].
 const TEMPLATES_KEY_PATH: &str = "id";
-/// Object store holding attempt state (out-of-line keys: the id, or another key).
+/// Object store holding attempt state (out-of-line keys: [`AttemptKey::storage_key`]; records
+/// under the bare ids of versions before it are never read).
 const ATTEMPTS: &str = "attempts";
-/// IndexedDB schema version. Version 1 created `templates`; version 2 adds `attempts`. An upgrade
-/// only creates the stores that are missing, so existing records survive.
-const DB_VERSION: u32 = 2;
+/// Object store holding the enrollments' revision (key [`REVISION`]), written with them.
+const META: &str = "meta";
+/// Key of the revision in [`META`]: a random number drawn at every write of enrollments.
+const REVISION: &str = "revision";
+/// IndexedDB schema version. Version 1 created `templates`; version 2 adds `attempts`, version 3
+/// `meta`. An upgrade only creates the stores that are missing, so existing records survive.
+const DB_VERSION: u32 = 3;
 /// How long an open may wait for other connections (other tabs at an older version) to close
 /// before it fails.
 const BLOCKED_MS: i32 = 3000;
@@ -188,6 +193,16 @@ fn object_store(tx: &IdbTransaction, name: &str) -> Result<IdbObjectStore> {
     call("object store", || tx.object_store(name))
 }
 
+/// Marks the enrollments changed in `tx` (which covers [`META`]): a new random revision.
+async fn bump_revision(tx: &IdbTransaction) -> Result<()> {
+    let mut bytes = [0u8; 6]; // within a JS number's exact integers
+    getrandom::fill(&mut bytes).map_err(|e| Error::Storage(format!("no random source: {e}")))?;
+    let revision = bytes.iter().fold(0u64, |acc, &b| acc << 8 | u64::from(b)) as f64;
+    let meta = object_store(tx, META)?;
+    request("write", || meta.put_with_key(&revision.into(), &REVISION.into())).await?;
+    Ok(())
+}
+
 impl Store for IndexedDbStore {
     async fn load(&self) -> Result<Loaded> {
         self.transact(&[TEMPLATES], IdbTransactionMode::Readonly, |tx| async move {
@@ -220,6 +235,25 @@ impl Store for IndexedDbStore {
         self.put_all(std::slice::from_ref(enrollment), false).await
     }
 
+    async fn update_enrollment(
+        &self,
+        id: &str,
+        change: impl FnOnce(Option<Enrollment>, usize) -> Result<Enrollment>,
+    ) -> Result<Enrollment> {
+        self.transact(&[TEMPLATES, META], IdbTransactionMode::Readwrite, |tx| async move {
+            let store = object_store(&tx, TEMPLATES)?;
+            let value = request("read", || store.get(&id.into())).await?;
+            let old = (!value.is_undefined()).then(|| from_js(value)).transpose()?;
+            let ids = count_of(&request("count", || store.count()).await?)?;
+            let enrollment = change(old, ids)?;
+            let value = to_js(&enrollment)?;
+            request("write", || store.put(&value)).await?;
+            bump_revision(&tx).await?;
+            Ok(enrollment)
+        })
+        .await
+    }
+
     async fn count(&self) -> Result<usize> {
         let count = self
             .transact(&[TEMPLATES], IdbTransactionMode::Readonly, |tx| async move {
@@ -231,31 +265,33 @@ impl Store for IndexedDbStore {
     }
 
     async fn remove(&self, id: &str) -> Result<bool> {
-        self.transact(&[TEMPLATES, ATTEMPTS], IdbTransactionMode::Readwrite, |tx| async move {
+        self.transact(&[TEMPLATES, ATTEMPTS, META], IdbTransactionMode::Readwrite, |tx| async move {
             let templates = object_store(&tx, TEMPLATES)?;
             let existed = count_of(&request("count", || templates.count_with_key(&id.into())).await?)? > 0;
             request("delete", || templates.delete(&id.into())).await?;
+            bump_revision(&tx).await?;
             let attempts = object_store(&tx, ATTEMPTS)?;
-            request("delete", || attempts.delete(&id.into())).await?;
+            let key = AttemptKey::Id(id).storage_key();
+            request("delete", || attempts.delete(&key.into())).await?;
             Ok(existed)
         })
         .await
     }
 
     async fn clear(&self) -> Result<()> {
-        self.transact(&[TEMPLATES, ATTEMPTS], IdbTransactionMode::Readwrite, |tx| async move {
+        self.transact(&[TEMPLATES, ATTEMPTS, META], IdbTransactionMode::Readwrite, |tx| async move {
             for name in [TEMPLATES, ATTEMPTS] {
                 let store = object_store(&tx, name)?;
                 request("clear", || store.clear()).await?;
             }
-            Ok(())
+            bump_revision(&tx).await
         })
         .await
     }
 
     async fn put_all(&self, enrollments: &[Enrollment], replace: bool) -> Result<()> {
         let values = enrollments.iter().map(to_js).collect::<Result<Vec<_>>>()?;
-        self.transact(&[TEMPLATES], IdbTransactionMode::Readwrite, |tx| async move {
+        self.transact(&[TEMPLATES, META], IdbTransactionMode::Readwrite, |tx| async move {
             let store = object_store(&tx, TEMPLATES)?;
             if replace {
                 request("clear", || store.clear()).await?;
@@ -263,39 +299,59 @@ impl Store for IndexedDbStore {
             for value in &values {
                 request("write", || store.put(value)).await?;
             }
-            Ok(())
+            bump_revision(&tx).await
         })
         .await
     }
 
-    async fn attempts(&self, key: &str) -> Result<Attempts> {
+    async fn revision(&self) -> Result<u64> {
         let value = self
-            .transact(&[ATTEMPTS], IdbTransactionMode::Readonly, |tx| async move {
-                let store = object_store(&tx, ATTEMPTS)?;
-                request("read", || store.get(&key.into())).await
+            .transact(&[META], IdbTransactionMode::Readonly, |tx| async move {
+                let meta = object_store(&tx, META)?;
+                request("read", || meta.get(&REVISION.into())).await
             })
             .await?;
-        if value.is_undefined() {
-            return Ok(Attempts::default());
-        }
-        serde_wasm_bindgen::from_value(value)
-            .map_err(|e| Error::Storage(format!("IndexedDB: the attempt record of {key:?} is unreadable: {e}")))
+        Ok(value.as_f64().map_or(0, |v| v as u64))
     }
 
-    async fn put_attempts(&self, key: &str, attempts: &Attempts) -> Result<()> {
-        let value = to_js(attempts)?;
-        let delete = *attempts == Attempts::default();
-        self.transact(&[ATTEMPTS], IdbTransactionMode::Readwrite, |tx| async move {
+    async fn attempts(&self, key: AttemptKey<'_>) -> Result<Attempts> {
+        let key = key.storage_key();
+        self.transact(&[ATTEMPTS], IdbTransactionMode::Readonly, |tx| async move {
             let store = object_store(&tx, ATTEMPTS)?;
-            if delete {
-                request("delete", || store.delete(&key.into())).await?;
-            } else {
-                request("write", || store.put_with_key(&value, &key.into())).await?;
-            }
-            Ok(())
+            attempts_from(request("read", || store.get(&key.as_str().into())).await?, &key)
         })
         .await
     }
+
+    async fn update_attempts(
+        &self,
+        key: AttemptKey<'_>,
+        change: impl FnOnce(Attempts) -> Result<Attempts>,
+    ) -> Result<Attempts> {
+        let key = key.storage_key();
+        self.transact(&[ATTEMPTS], IdbTransactionMode::Readwrite, |tx| async move {
+            let store = object_store(&tx, ATTEMPTS)?;
+            let before = attempts_from(request("read", || store.get(&key.as_str().into())).await?, &key)?;
+            let after = change(before)?;
+            if after == Attempts::default() {
+                request("delete", || store.delete(&key.as_str().into())).await?;
+            } else if after != before {
+                let value = to_js(&after)?;
+                request("write", || store.put_with_key(&value, &key.as_str().into())).await?;
+            }
+            Ok(after)
+        })
+        .await
+    }
+}
+
+/// A stored attempt record (`undefined`: none, the default state).
+fn attempts_from(value: JsValue, key: &str) -> Result<Attempts> {
+    if value.is_undefined() {
+        return Ok(Attempts::default());
+    }
+    serde_wasm_bindgen::from_value(value)
+        .map_err(|e| Error::Storage(format!("IndexedDB: the attempt record {key:?} is unreadable: {e}")))
 }
 
 /// Opens `name` at [`DB_VERSION`], creating the missing object stores. Gives up when the open
@@ -335,8 +391,10 @@ async fn open_database(name: &str) -> Result<IdbDatabase> {
                     params.set_key_path(&TEMPLATES_KEY_PATH.into());
                     db.create_object_store_with_optional_parameters(TEMPLATES, &params)?;
                 }
-                if !names.contains(ATTEMPTS) {
-                    db.create_object_store(ATTEMPTS)?;
+                for name in [ATTEMPTS, META] {
+                    if !names.contains(name) {
+                        db.create_object_store(name)?;
+                    }
                 }
                 Ok(())
             });
@@ -409,6 +467,13 @@ impl Store for WebStore {
     async fn put(&self, enrollment: &Enrollment) -> Result<()> {
         forward!(self, s => s.put(enrollment))
     }
+    async fn update_enrollment(
+        &self,
+        id: &str,
+        change: impl FnOnce(Option<Enrollment>, usize) -> Result<Enrollment>,
+    ) -> Result<Enrollment> {
+        forward!(self, s => s.update_enrollment(id, change))
+    }
     async fn count(&self) -> Result<usize> {
         forward!(self, s => s.count())
     }
@@ -421,10 +486,17 @@ impl Store for WebStore {
     async fn put_all(&self, enrollments: &[Enrollment], replace: bool) -> Result<()> {
         forward!(self, s => s.put_all(enrollments, replace))
     }
-    async fn attempts(&self, key: &str) -> Result<Attempts> {
+    async fn revision(&self) -> Result<u64> {
+        forward!(self, s => s.revision())
+    }
+    async fn attempts(&self, key: AttemptKey<'_>) -> Result<Attempts> {
         forward!(self, s => s.attempts(key))
     }
-    async fn put_attempts(&self, key: &str, attempts: &Attempts) -> Result<()> {
-        forward!(self, s => s.put_attempts(key, attempts))
+    async fn update_attempts(
+        &self,
+        key: AttemptKey<'_>,
+        change: impl FnOnce(Attempts) -> Result<Attempts>,
+    ) -> Result<Attempts> {
+        forward!(self, s => s.update_attempts(key, change))
     }
 }

@@ -92,8 +92,8 @@ export interface FacegateError extends Error { code: ErrorCode; retryAfterMs?: n
 export interface RuleInfo { name: string; threshold: number; provenance: string }
 /** A step of the liveness challenge (directions are the person's own). */
 export type LiveStep = "turnLeft" | "turnRight" | "lookUp" | "lookDown" | "blink";
-/** Options of `verifyLive`. */
-export interface LiveOptions {
+/** A challenge's options; `identifyLive` also takes `identify`'s (`topK`, `far`, `margin`). */
+export interface LiveOptions extends IdentifyOptions {
   /** How many random steps (2-5, default 2), or the steps themselves in order. */
   steps?: number | LiveStep[];
   /** Longest whole challenge in ms (default 15000). */
@@ -102,6 +102,8 @@ export interface LiveOptions {
   stepTimeoutMs?: number;
   /** Called with each new prompt, and once when the challenge ends. */
   onProgress?: (progress: LiveProgress) => void;
+  /** Cancels the challenge: it rejects with `ABORTED` (nothing counted) within one frame's work. */
+  signal?: AbortSignal;
 }
 /** What to show the person now. */
 export interface LiveProgress {
@@ -148,7 +150,7 @@ export interface LiveSignIn {
 /** Stable codes on thrown errors (`err.code`); `LOAD`: the module's wasm could not be fetched. */
 export type ErrorCode = "NO_FACE" | "MULTIPLE_FACES" | "FACE_TOO_SMALL" | "INVALID_FRAME" | "MODEL" | "UNKNOWN_ID"
   | "MODEL_MISMATCH" | "INVALID_TEMPLATE" | "INVALID_ARGUMENT" | "MISMATCH" | "LIMIT" | "STORAGE" | "CAMERA" | "LOCKED"
-  | "LOAD";
+  | "ABORTED" | "LOAD";
 /** One stage's time over `profile`'s runs, ms. */
 export interface Spread { medianMs: number; p10Ms: number; p90Ms: number }
 /** What `profile` measured: each stage of the pipeline on one face. */

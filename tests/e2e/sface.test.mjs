@@ -130,3 +130,24 @@ test("the SFace file is requested only by create({ model: \"sface\" }), and byte
     assert.equal(fetched.sha, sha.digest("hex"));
   });
 });
+
+test("sign-in by identification answers with SFace (its own FAR table)", async () => {
+  await withBrowser(join(work, "profile-identify"), null, async (browser) => {
+    const tab = await openPage(browser, page);
+    const answers = await tab.evaluate(async () => {
+      const photo = (name, n) => lfw(`${name}/${name}_${String(n).padStart(4, "0")}.jpg`);
+      const fv = await FaceVerifier.create({ model: "sface", storage: "memory" });
+      const people = ["Colin_Powell", "Donald_Rumsfeld", "Gerhard_Schroeder", "Serena_Williams", "Tony_Blair"];
+      for (const name of people) await fv.enroll(name, await photo(name, 1));
+      const ids = async (name, n, options) => (await fv.identify(await photo(name, n), options)).map((c) => c.id);
+      const out = { enrolled: {}, strangers: {} };
+      for (const name of people) out.enrolled[name] = await ids(name, 2);
+      for (const name of ["Aaron_Eckhart", "AJ_Cook", "Jennifer_Aniston"]) out.strangers[name] = await ids(name, 1);
+      out.ranked = await ids("Tony_Blair", 2, { far: null, topK: 3 });
+      return out;
+    });
+    for (const [name, found] of Object.entries(answers.enrolled)) assert.deepEqual(found, [name], name);
+    for (const [name, found] of Object.entries(answers.strangers)) assert.deepEqual(found, [], `stranger ${name}`);
+    assert.equal(answers.ranked[0], "Tony_Blair");
+  });
+});

@@ -117,3 +117,72 @@ test("during 20 verifies in the worker the main thread has no task over 50 ms", 
     assert.ok(r.page.longestTask > 50, `the same verifies on the main thread block it: ${JSON.stringify(r.page)}`);
   });
 });
+
+test("concurrent tries in a worker and its page on one database: exactly 5 counted, then LOCKED; no shot lost", async () => {
+  await withBrowser(join(work, "profile-concurrent"), null, async (browser) => {
+    const page = await openPage(browser, `${server.url}/t/page.html`);
+    const r = await page.evaluate(async () => {
+      const [a, b, c] = await Promise.all(["Colin_Powell/Colin_Powell_0001.jpg", "Colin_Powell/Colin_Powell_0002.jpg",
+        "Serena_Williams/Serena_Williams_0001.jpg"].map(lfw));
+      const dbName = "facegate-e2e-concurrent";
+      const worker = await createWorkerVerifier({ dbName });
+      const onPage = await FaceVerifier.create({ dbName });
+      const tally = (settled) => settled.map((s) => (s.status === "fulfilled" ? `match: ${s.value.isMatch}` : s.reason.code))
+        .reduce((t, k) => ({ ...t, [k]: (t[k] ?? 0) + 1 }), {});
+      await worker.clear();
+      await worker.enroll("powell", a);
+      const inWorker = tally(await Promise.allSettled(Array.from({ length: 20 }, () => worker.verify("powell", c))));
+      await worker.clear();
+      await worker.enroll("powell", a);
+      const both = tally(await Promise.allSettled(Array.from({ length: 20 },
+        (_, i) => (i % 2 ? worker : onPage).verify("powell", c))));
+      await worker.clear();
+      await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? worker : onPage).enroll("powell", i % 3 ? a : b)));
+      const shots = (await onPage.list())[0].shots;
+      await worker.clear();
+      worker.free();
+      return { inWorker, both, shots };
+    });
+    assert.deepEqual(r.inWorker, { "match: false": 5, LOCKED: 15 }, "20 at once in the worker");
+    assert.deepEqual(r.both, { "match: false": 5, LOCKED: 15 }, "10 each from the page and the worker");
+    assert.equal(r.shots, 10, "10 enrolls at once from both: no shot lost");
+  });
+});
+
+test("a worker-mode challenge ends in time without frames, and on abort within 100 ms", async () => {
+  await withBrowser(join(work, "profile-abort"), null, async (browser) => {
+    const page = await openPage(browser, `${server.url}/t/page.html`);
+    const r = await page.evaluate(async () => {
+      const a = await lfw("Colin_Powell/Colin_Powell_0001.jpg");
+      const worker = await createWorkerVerifier({ storage: "memory", maxFailures: 3 });
+      await worker.enroll("powell", a);
+      const timed = async (run) => {
+        const started = performance.now();
+        const out = await run().then((v) => v.report.outcome.reason, (e) => e.code);
+        return { out, ms: performance.now() - started };
+      };
+      // The page stops supplying frames: its camera's frame() never settles.
+      const silent = { frame: () => new Promise(() => {}) };
+      const frameless = await timed(() => worker.verifyLive("powell", silent, { timeoutMs: 500, steps: ["turnLeft", "blink"] }));
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 300);
+      // A canvas camera that keeps supplying: posted as ImageBitmaps, each closed in the worker.
+      const canvas = Object.assign(document.createElement("canvas"), { width: 64, height: 48 });
+      canvas.getContext("2d").fillRect(0, 0, 64, 48);
+      const aborted = await timed(() => worker.verifyLive("powell", canvas, { signal: controller.signal }));
+      const before = new AbortController();
+      before.abort();
+      const early = await timed(() => worker.identifyLive(canvas, { signal: before.signal }));
+      const stillOpen = await worker.verify("powell", a).then((v) => v.isMatch, (e) => e.code);
+      worker.free();
+      return { frameless, aborted, early, stillOpen };
+    });
+    console.log(`worker challenges: ${JSON.stringify(r)}`);
+    assert.equal(r.frameless.out, "timeout");
+    assert.ok(r.frameless.ms >= 495 && r.frameless.ms <= 600, `no frames: ended after ${r.frameless.ms} ms for a 500 ms limit`);
+    assert.equal(r.aborted.out, "ABORTED");
+    assert.ok(r.aborted.ms >= 295 && r.aborted.ms <= 400, `aborted at 300 ms, ended after ${r.aborted.ms} ms`);
+    assert.equal(r.early.out, "ABORTED");
+    assert.equal(r.stillOpen, true, "aborts counted nothing (one timeout of 3 allowed)");
+  });
+});

@@ -1,12 +1,12 @@
 //! Hostile input in the browser: every kind of oversize source is refused with `INVALID_FRAME`
-//! before its pixels or bytes are copied into wasm memory (which never shrinks), and a huge
+//! before its pixels or bytes are copied into wasm memory (which never shrinks), a huge
 //! stride or a JPEG that once crashed the decoder is a typed error, not a trap that kills the
-//! instance.
+//! instance, and a tampered export or a corrupt IndexedDB record cannot poison the gallery.
 
-use super::{get, opts};
+use super::{bytes, code_of, get, mirror_of, ok, open, opts, BIDEN, OBAMA, OBAMA_2};
 use facegate::frame::MAX_ENCODED_BYTES;
 use facegate::{FaceVerifier, Frame, PixelFormat};
-use js_sys::{Uint8Array, WebAssembly};
+use js_sys::{Array, Promise, Reflect, Uint8Array, WebAssembly};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -111,4 +111,154 @@ async fn a_jpeg_that_crashed_the_scalar_idct_is_an_invalid_frame() {
     // The same instance still answers.
     let faces = fv.detect(Uint8Array::from(super::OBAMA).into()).unwrap();
     assert_eq!(js_sys::Array::from(&faces).length(), 1);
+}
+
+/// The records of an export, as IndexedDB stores them.
+fn records(exported: &JsValue) -> Array {
+    let text = String::from_utf8(exported.dyn_ref::<Uint8Array>().unwrap().to_vec()).unwrap();
+    get(&js_sys::JSON::parse(&text).unwrap(), "enrollments").into()
+}
+
+/// A copy of `record` as `id`, its first shot changed by `change` (a JS function body of `shot`
+/// returning the new one) and given `copies` times.
+fn tampered(record: &JsValue, id: &str, change: &str, copies: u32) -> JsValue {
+    let copy = js_sys::JSON::parse(&js_sys::JSON::stringify(record).unwrap().as_string().unwrap()).unwrap();
+    let change = js_sys::Function::new_with_args("shot", change);
+    let shot = change.call1(&JsValue::NULL, &Array::from(&get(&copy, "shots")).get(0)).unwrap();
+    let shots = Array::new();
+    for _ in 0..copies {
+        shots.push(&shot);
+    }
+    Reflect::set(&copy, &"id".into(), &id.into()).unwrap();
+    Reflect::set(&copy, &"shots".into(), &shots).unwrap();
+    copy
+}
+
+/// Cuts the value of smallest magnitude: the shot keeps (nearly) unit length, one value short.
+const CUT_ONE_VALUE: &str = "const i = shot.reduce((m, v, j) => Math.abs(v) < Math.abs(shot[m]) ? j : m, 0); \
+                             return shot.filter((_, j) => j !== i);";
+
+/// Each listed entry as `id` or `id!CODE` for a damaged one.
+async fn listed(fv: &FaceVerifier) -> Vec<String> {
+    let list: Array = ok(fv.list()).await.into();
+    list.iter()
+        .map(|e| {
+            let id = get(&e, "id").as_string().unwrap();
+            get(&e, "code").as_string().map_or(id.clone(), |code| format!("{id}!{code}"))
+        })
+        .collect()
+}
+
+/// Awaits an IndexedDB request (or transaction: `complete`).
+async fn done(target: &web_sys::EventTarget, event: &str) {
+    let target = target.clone();
+    let fired = Promise::new(&mut |resolve, reject| {
+        target.add_event_listener_with_callback(event, &resolve).unwrap();
+        target.add_event_listener_with_callback("error", &reject).unwrap();
+    });
+    JsFuture::from(fired).await.unwrap();
+}
+
+/// Writes records straight into the `templates` store of the database `name`, as another program
+/// (or a damaged disk) could.
+async fn put_raw(name: &str, values: &[JsValue]) {
+    let factory = web_sys::window().unwrap().indexed_db().unwrap().unwrap();
+    let request = factory.open(name).unwrap();
+    done(&request, "success").await;
+    let db: web_sys::IdbDatabase = request.result().unwrap().unchecked_into();
+    let tx = db.transaction_with_str_and_mode("templates", web_sys::IdbTransactionMode::Readwrite).unwrap();
+    for value in values {
+        tx.object_store("templates").unwrap().put(value).unwrap();
+    }
+    done(&tx, "complete").await;
+    db.close();
+}
+
+#[wasm_bindgen_test]
+async fn a_tampered_import_is_refused_with_nothing_written() {
+    let source = FaceVerifier::create(opts(&[("storage", "memory".into())])).await.unwrap();
+    ok(source.enroll("obama".into(), bytes(OBAMA))).await;
+    ok(source.enroll("biden".into(), bytes(BIDEN))).await;
+    let all = records(&ok(source.export_enrollments()).await);
+    let export = |records: &[JsValue]| {
+        let file = js_sys::Object::new();
+        Reflect::set(&file, &"format".into(), &"facegate-gallery".into()).unwrap();
+        Reflect::set(&file, &"version".into(), &2.into()).unwrap();
+        Reflect::set(&file, &"enrollments".into(), &records.iter().collect::<Array>()).unwrap();
+        Uint8Array::from(js_sys::JSON::stringify(&file).unwrap().as_string().unwrap().as_bytes())
+    };
+    let (biden, obama) = (all.get(0), all.get(1));
+    assert_eq!(get(&biden, "id").as_string().as_deref(), Some("biden"), "in id order");
+    let with_biden = |change: &str, copies: u32| export(&[tampered(&biden, "biden", change, copies), obama.clone()]);
+    let cases = [
+        ("one value cut", with_biden(CUT_ONE_VALUE, 1)),
+        ("21 shots", with_biden("return shot;", 21)),
+        ("a zero shot", with_biden("return shot.map(() => 0);", 1)),
+        ("twice as long", with_biden("return shot.map(v => v * 2);", 1)),
+    ];
+    let fv = open("facegate-test-tampered-import").await;
+    ok(fv.enroll("obama".into(), bytes(OBAMA))).await;
+    for (what, bad) in cases {
+        for mode in ["merge", "replace"] {
+            let code = code_of(fv.import_enrollments(bad.clone(), opts(&[("mode", mode.into())]))).await;
+            assert_eq!(code, "INVALID_TEMPLATE", "{what}, {mode}");
+            assert_eq!(listed(&fv).await, ["obama"], "{what}, {mode}: nothing written");
+        }
+    }
+    // The export untouched imports; past maxIds it is refused whole.
+    let small = FaceVerifier::create(opts(&[("storage", "memory".into()), ("maxIds", 2.into())])).await.unwrap();
+    ok(small.enroll("zoe".into(), bytes(OBAMA_2))).await;
+    let both = export(&[biden, obama]);
+    assert_eq!(code_of(small.import_enrollments(both.clone(), None)).await, "INVALID_TEMPLATE");
+    assert_eq!(listed(&small).await, ["zoe"]);
+    assert_eq!(ok(small.import_enrollments(both, opts(&[("mode", "replace".into())]))).await.as_f64(), Some(2.0));
+    assert_eq!(listed(&small).await, ["biden", "obama"]);
+    // Someone enrolled verifies and identifies as before.
+    let who: Array = ok(fv.identify(mirror_of(OBAMA), None)).await.into();
+    assert_eq!(get(&who.get(0), "id").as_string().as_deref(), Some("obama"));
+}
+
+#[wasm_bindgen_test]
+async fn corrupt_indexeddb_records_are_skipped_and_reported() {
+    let name = "facegate-test-corrupt-records";
+    let fv = open(name).await;
+    ok(fv.enroll("obama".into(), bytes(OBAMA))).await;
+    ok(fv.enroll("biden".into(), bytes(BIDEN))).await;
+    let record = records(&ok(fv.export_enrollments()).await).get(0);
+    put_raw(
+        name,
+        &[
+            tampered(&record, "cut", CUT_ONE_VALUE, 1),
+            tampered(&record, "many", "return shot;", 21),
+            tampered(&record, "nan", "return shot.map((v, j) => j ? v : NaN);", 1),
+            tampered(&record, "zero", "return shot.map(() => 0);", 1),
+        ],
+    )
+    .await;
+    let expected = [
+        "biden",
+        "cut!INVALID_TEMPLATE",
+        "many!INVALID_TEMPLATE",
+        "nan!INVALID_TEMPLATE",
+        "obama",
+        "zero!INVALID_TEMPLATE",
+    ];
+    assert_eq!(listed(&fv).await, expected);
+    for id in ["cut", "many", "nan", "zero"] {
+        assert_eq!(code_of(fv.verify(id.into(), bytes(BIDEN))).await, "INVALID_TEMPLATE", "{id}");
+    }
+    // Everybody else verifies and signs in by identification.
+    assert_eq!(get(&ok(fv.verify("obama".into(), bytes(OBAMA_2))).await, "isMatch").as_bool(), Some(true));
+    for (who, source) in [("biden", mirror_of(BIDEN)), ("obama", mirror_of(OBAMA))] {
+        let found: Array = ok(fv.identify(source, None)).await.into();
+        assert_eq!(found.length(), 1, "{who}");
+        assert_eq!(get(&found.get(0), "id").as_string().as_deref(), Some(who));
+    }
+    // A fresh instance on the same database sees the same.
+    let again = FaceVerifier::create(opts(&[("dbName", name.into())])).await.unwrap();
+    assert_eq!(listed(&again).await, expected);
+    for id in ["cut", "many", "nan", "zero"] {
+        assert_eq!(ok(fv.remove(id.into())).await.as_bool(), Some(true), "{id}");
+    }
+    assert_eq!(listed(&fv).await, ["biden", "obama"]);
 }

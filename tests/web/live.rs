@@ -108,3 +108,50 @@ async fn failed_challenges_count_towards_the_lock() {
     assert_eq!(code_of(fv.verify_live("obama".into(), camera.clone(), quick())).await, "LOCKED");
     assert_eq!(code_of(fv.verify("obama".into(), bytes(OBAMA_2))).await, "LOCKED");
 }
+
+/// A camera whose `frame()` promises a frame that never comes (a page that stopped supplying).
+fn silent_camera() -> JsValue {
+    js_sys::Function::new_no_args("return { frame: () => new Promise(() => {}) };").call0(&JsValue::NULL).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn frameless_and_aborted_challenges_end_in_time_and_abort_counts_nothing() {
+    let fv = FaceVerifier::create(opts(&[("storage", "memory".into()), ("maxFailures", 2.into())])).await.unwrap();
+    ok(fv.enroll("obama".into(), bytes(OBAMA))).await;
+    // No frame ever: the challenge's own limit ends it, a failed attempt.
+    for (total, step) in [(400, 4000), (4000, 300)] {
+        let options = opts(&[
+            ("steps", steps(&["turnLeft", "blink"])),
+            ("timeoutMs", total.into()),
+            ("stepTimeoutMs", step.into()),
+        ]);
+        let started = js_sys::Date::now();
+        let result = ok(fv.verify_live("obama".into(), silent_camera(), options)).await;
+        let (elapsed, limit) = (js_sys::Date::now() - started, f64::from(total.min(step)));
+        assert_eq!(get(&get(&get(&result, "report"), "outcome"), "reason").as_string().as_deref(), Some("timeout"));
+        assert!(elapsed >= limit - 5.0 && elapsed <= limit + 100.0, "{elapsed} ms for a {limit} ms limit");
+    }
+    assert_eq!(code_of(fv.verify_live("obama".into(), silent_camera(), None)).await, "LOCKED", "both counted");
+
+    // Aborted while waiting for a frame, and before the start: ABORTED at once, nothing counted.
+    let fv = FaceVerifier::create(opts(&[("storage", "memory".into()), ("maxFailures", 1.into())])).await.unwrap();
+    ok(fv.enroll("obama".into(), bytes(OBAMA))).await;
+    let controller = web_sys::AbortController::new().unwrap();
+    let options = opts(&[("signal", controller.signal().into())]);
+    let abort = Closure::once_into_js(move || controller.abort());
+    web_sys::window()
+        .unwrap()
+        .set_timeout_with_callback_and_timeout_and_arguments_0(abort.unchecked_ref(), 200)
+        .unwrap();
+    let started = js_sys::Date::now();
+    assert_eq!(code_of(fv.verify_live("obama".into(), silent_camera(), options.clone())).await, "ABORTED");
+    let elapsed = js_sys::Date::now() - started;
+    assert!((195.0..=300.0).contains(&elapsed), "aborted after {elapsed} ms");
+    assert_eq!(code_of(fv.identify_live(silent_camera(), options)).await, "ABORTED", "an aborted signal");
+    let still = opts(&[("steps", steps(&["turnLeft", "blink"])), ("timeoutMs", 300.into())]);
+    let result = ok(fv.verify_live("obama".into(), still_camera(mirror_of(OBAMA_2)), still)).await;
+    assert_eq!(get(&result, "isLive").as_bool(), Some(false), "not locked by the aborted ones");
+    assert_eq!(code_of(fv.verify_live("obama".into(), silent_camera(), None)).await, "LOCKED");
+    let bad = opts(&[("signal", "stop".into())]);
+    assert_eq!(code_of(fv.identify_live(silent_camera(), bad)).await, "INVALID_ARGUMENT");
+}

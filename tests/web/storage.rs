@@ -1,5 +1,5 @@
 //! Storage that never lies, in Chromium: attempt limits kept in IndexedDB across a reopen, the
-//! version 1 → 2 upgrade keeping records, damaged and foreign records skipped and reported, a
+//! version 1 → 3 upgrade keeping records, damaged and foreign records skipped and reported, a
 //! blocked upgrade failing in time without leaving a connection, failed writes leaving the
 //! previous records intact, and persistent storage requested.
 //!
@@ -188,9 +188,9 @@ async fn a_version_1_database_is_upgraded_keeping_its_records() {
     assert_eq!(listed(&fv).await, ["obama"]);
     assert_eq!(get(&ok(fv.verify("obama".into(), bytes(OBAMA_2))).await, "isMatch").as_bool(), Some(true));
     let raw = raw_open(name, None, &[]).await;
-    assert_eq!(raw.version(), 2.0);
+    assert_eq!(raw.version(), 3.0);
     let names = raw.object_store_names();
-    assert!(names.contains("templates") && names.contains("attempts"));
+    assert!(names.contains("templates") && names.contains("attempts") && names.contains("meta"));
     raw.close();
 }
 
@@ -303,7 +303,7 @@ async fn a_failed_write_leaves_the_previous_records_intact() {
     assert_eq!(stringify(&ok(fv.list()).await), before);
 
     // A real fault: another tab upgrades the database, which closes this tab's connection.
-    let newer = raw_open(name, Some(3), &[]).await;
+    let newer = raw_open(name, Some(4), &[]).await;
     let (code, message) = message_of(fv.enroll("obama".into(), mirror_of(OBAMA))).await;
     assert_eq!(code, "STORAGE");
     assert!(message.contains("InvalidStateError"), "{message}");
@@ -322,4 +322,65 @@ async fn persistent_storage_is_requested_for_indexeddb() {
     console_log!("navigator.storage.persist() at create: {asked}");
     let memory = FaceVerifier::create(opts(&[("storage", "memory".into())])).await.unwrap();
     assert!(memory.persisted().is_null());
+}
+
+/// Starts `verify(id, source)` on each verifier `times` times without waiting, then settles all:
+/// `"match: false"`, `"match: true"` or the error code, per call.
+async fn at_once(verifiers: &[&FaceVerifier], times: usize, id: &str, source: &[u8]) -> Vec<String> {
+    let calls: Array =
+        (0..times).flat_map(|_| verifiers.iter().map(|fv| fv.verify(id.into(), bytes(source)))).collect();
+    let settled = JsFuture::from(Promise::all_settled(&calls)).await.unwrap();
+    Array::from(&settled)
+        .iter()
+        .map(|s| match get(&s, "status").as_string().as_deref() {
+            Some("fulfilled") => format!("match: {}", get(&get(&s, "value"), "isMatch").as_bool().unwrap()),
+            _ => get(&get(&s, "reason"), "code").as_string().unwrap(),
+        })
+        .collect()
+}
+
+fn tally(results: &[String]) -> (usize, usize) {
+    let count = |r: &str| results.iter().filter(|x| x.as_str() == r).count();
+    (count("match: false"), count("LOCKED"))
+}
+
+#[wasm_bindgen_test]
+async fn concurrent_tries_cannot_skip_the_lockout_or_lose_shots_in_indexeddb() {
+    let name = "facegate-test-concurrent";
+    let fv = open(name).await;
+    ok(fv.enroll("obama".into(), bytes(OBAMA))).await;
+    let results = at_once(&[&fv], 20, "obama", BIDEN).await;
+    assert_eq!(tally(&results), (5, 15), "exactly 5 failures counted, then LOCKED: {results:?}");
+
+    // Two connections to one database (as two tabs or a page and its worker), 10 tries each.
+    let other = FaceVerifier::create(opts(&[("dbName", name.into())])).await.unwrap();
+    ok(fv.clear()).await;
+    ok(fv.enroll("obama".into(), bytes(OBAMA))).await;
+    let results = at_once(&[&fv, &other], 10, "obama", BIDEN).await;
+    assert_eq!(tally(&results), (5, 15), "two connections: {results:?}");
+
+    // Ten shots of one id at once, from both connections: none lost.
+    ok(fv.clear()).await;
+    let shots: Array = (0..10)
+        .map(|i| [&fv, &other][i % 2].enroll("obama".into(), if i % 2 == 0 { bytes(OBAMA) } else { mirror_of(OBAMA) }))
+        .collect();
+    JsFuture::from(Promise::all(&shots)).await.unwrap();
+    let listed = Array::from(&ok(fv.list()).await);
+    assert_eq!(get(&listed.get(0), "shots").as_f64(), Some(10.0));
+
+    // No id reaches sign-in's lock: removing "" does not clear it.
+    let signing = FaceVerifier::create(opts(&[("dbName", name.into()), ("maxFailures", 1.into())])).await.unwrap();
+    let stranger = opts(&[("steps", Array::of2(&"turnLeft".into(), &"blink".into()).into()), ("timeoutMs", 50.into())]);
+    let camera = js("return { frame: () => new Promise(() => {}) };"); // a camera that never delivers
+    assert_eq!(
+        JsFuture::from(signing.identify_live(camera.clone(), stranger.clone()))
+            .await
+            .ok()
+            .map(|r| get(&r, "isLive").as_bool()),
+        Some(Some(false))
+    );
+    assert_eq!(code_of(signing.identify_live(camera.clone(), stranger.clone())).await, "LOCKED");
+    assert_eq!(ok(signing.remove(String::new())).await.as_bool(), Some(false));
+    assert_eq!(code_of(signing.identify_live(camera, stranger)).await, "LOCKED");
+    ok(fv.clear()).await;
 }

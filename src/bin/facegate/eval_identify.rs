@@ -1,14 +1,16 @@
 //! `facegate eval-identify`: how often a stranger is taken for someone in a gallery of N people
 //! (one LFW photo each), with the 1:1 rule and with sign-in's FAR-bounded rule and margin, and
 //! how often an enrolled person is still recognised. `--write-table` first measures the
-//! impostor curves sign-in decides by (the bundled `model/far-table.json`).
+//! impostor curves sign-in decides by (the bundled `model/far-table.json`; with `--model sface`,
+//! `model/far-table-sface.json`, cosine only).
 
+use crate::args::PipelineArgs;
 use crate::lfw::{folder_name, load_faces, DataArgs};
 use crate::parallel::{map_indexed, progress};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use facegate::far::{FarCurve, FarTable, IdentifyOptions, DEFAULT_FAR, FORMAT, VERSION};
-use facegate::{Embedding, Pipeline, Rule, Selection};
+use facegate::{EmbedderModel, Embedding, Rule, Selection};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
@@ -56,6 +58,10 @@ pub struct EvalIdentifyArgs {
     json: bool,
     #[command(flatten)]
     source: DataArgs,
+    /// The embedding model and pipeline (`--model sface`: SFace, decided by cosine only; its
+    /// table is `model/far-table-sface.json`).
+    #[command(flatten)]
+    opts: PipelineArgs,
 }
 
 /// The embedded images of some people, with each image's person (an index).
@@ -109,9 +115,15 @@ fn matrix(rule: &Rule, half: &Half, threads: usize) -> Result<Matrix> {
     Ok(Matrix { n, cosine, value })
 }
 
-/// The impostor curves of cosine and of `head` (the bundled head's rule) on every pair of
-/// different people of `half`.
-fn measure_table(head: &Rule, half: &Half, args: &EvalIdentifyArgs, sha: &str) -> Result<FarTable> {
+/// The impostor curves of cosine and, when `head` is a head (the bundled head's rule), of its
+/// probability on every pair of different people of `half`.
+fn measure_table(
+    head: &Rule,
+    half: &Half,
+    args: &EvalIdentifyArgs,
+    model: EmbedderModel,
+    sha: &str,
+) -> Result<FarTable> {
     let n = half.images.len();
     let rows = map_indexed(n, args.source.threads(), &progress(n, "calibration rows"), |i| {
         let (cosine, value) = row(head, &half.images, i, i + 1)?;
@@ -133,16 +145,29 @@ fn measure_table(head: &Rule, half: &Half, args: &EvalIdentifyArgs, sha: &str) -
             half.people.len(),
             args.seed
         ),
-        command: format!(
-            "facegate eval-identify --seed {} --table-cosine-margin {} --table-head-margin {} --write-table FILE",
-            args.seed, args.table_cosine_margin, args.table_head_margin
-        ),
-        curves: vec![
-            FarCurve::measure(&Rule::cosine(), cosine, args.table_cosine_margin)
-                .with_context(|| format!("cosine curve from {pairs} pairs"))?,
-            FarCurve::measure(head, value, args.table_head_margin)
-                .with_context(|| format!("head curve from {pairs} pairs"))?,
-        ],
+        command: match model {
+            EmbedderModel::MobileFaceNet => format!(
+                "facegate eval-identify --seed {} --table-cosine-margin {} --table-head-margin {} --write-table FILE",
+                args.seed, args.table_cosine_margin, args.table_head_margin
+            ),
+            _ => format!(
+                "facegate eval-identify --model {} --seed {} --table-cosine-margin {} --write-table FILE",
+                model.name(),
+                args.seed,
+                args.table_cosine_margin
+            ),
+        },
+        curves: {
+            let mut curves = vec![FarCurve::measure(&Rule::cosine_for(model), cosine, args.table_cosine_margin)
+                .with_context(|| format!("cosine curve from {pairs} pairs"))?];
+            if matches!(head, Rule::Head { .. }) {
+                curves.push(
+                    FarCurve::measure(head, value, args.table_head_margin)
+                        .with_context(|| format!("head curve from {pairs} pairs"))?,
+                );
+            }
+            curves
+        },
     })
 }
 
@@ -226,12 +251,18 @@ fn gallery(
     Ok(out)
 }
 
-fn variants(args: &EvalIdentifyArgs, table: &FarTable) -> Vec<(&'static str, String, IdentifyOptions)> {
+/// The variants of cosine, and of the bundled head when `with_head` (the model has one).
+fn variants(
+    args: &EvalIdentifyArgs,
+    table: &FarTable,
+    with_head: bool,
+) -> Vec<(&'static str, String, IdentifyOptions)> {
     let mut out = Vec::new();
-    for (rule, margins, table_margin) in [
+    let rules = [
         ("cosine", &args.cosine_margins, table.curves.first().map(|c| c.margin)),
         ("bundled", &args.head_margins, table.curves.get(1).map(|c| c.margin)),
-    ] {
+    ];
+    for (rule, margins, table_margin) in rules.into_iter().take(if with_head { 2 } else { 1 }) {
         out.push((rule, "before".to_string(), IdentifyOptions::ranking(1)));
         out.push((rule, "after".to_string(), IdentifyOptions { k: 1, far: Some(args.far), margin: None }));
         for &m in margins.iter().filter(|&&m| Some(m) != table_margin) {
@@ -247,9 +278,9 @@ fn variants(args: &EvalIdentifyArgs, table: &FarTable) -> Vec<(&'static str, Str
 
 pub fn run(args: EvalIdentifyArgs) -> Result<()> {
     let started = Instant::now();
-    let pipeline = Pipeline::new().context("loading the models")?;
-    let sha = pipeline.model_sha256();
-    let set = load_faces(&pipeline, Selection::Centre, &args.lfw, &args.source)?;
+    let pipeline = args.opts.pipeline()?;
+    let (model, sha) = (pipeline.model(), pipeline.model_sha256());
+    let set = load_faces(&pipeline, args.opts.selection_or(Selection::Centre), &args.lfw, &args.source)?;
     let mut by_person: BTreeMap<&str, Vec<&Embedding>> = BTreeMap::new();
     for image in &set.images {
         if let Some(e) = &image.embedding {
@@ -263,19 +294,21 @@ pub fn run(args: EvalIdentifyArgs) -> Result<()> {
     if let Some(&too_big) = args.sizes.iter().find(|&&n| n == 0 || n >= evaluation.people.len()) {
         bail!("gallery size {too_big} is not within 1..{} (the evaluation half's people)", evaluation.people.len());
     }
-    let head = Rule::bundled().context("the bundled head")?;
+    // The model's default rule: the bundled head for MobileFaceNet, cosine for SFace.
+    let head = Rule::default_for(model).context("the default rule")?;
+    let with_head = matches!(head, Rule::Head { .. });
     let table = match &args.write_table {
         Some(path) => {
-            let table = measure_table(&head, &calibration, &args, sha)?;
+            let table = measure_table(&head, &calibration, &args, model, sha)?;
             std::fs::write(path, table.to_json()).with_context(|| path.display().to_string())?;
             eprintln!("wrote {} ({} impostor pairs)", path.display(), table.curves[0].impostor_pairs);
             table
         }
-        None => FarTable::bundled()?,
+        None => FarTable::for_model(sha)?.clone(),
     };
     let m = matrix(&head, &evaluation, args.source.threads())?;
-    let cosine = Rule::cosine();
-    let variants: Vec<(Variant, &Rule)> = variants(&args, &table)
+    let cosine = Rule::cosine_for(model);
+    let variants: Vec<(Variant, &Rule)> = variants(&args, &table, with_head)
         .into_iter()
         .map(|(rule, name, options)| (Variant { rule, name, options }, if rule == "cosine" { &cosine } else { &head }))
         .collect();

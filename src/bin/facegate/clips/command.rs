@@ -1,7 +1,7 @@
 //! `facegate liveness-clip`: one test clip from one photo, as a Y4M video for Chromium's fake
 //! camera or as PNG frames with the ground truth (`clip.json`).
 
-use super::{render, script, Kind, Options, Stage};
+use super::{bend_of, render, script, Kind, Options, Stage};
 use crate::images::decode;
 use anyhow::{ensure, Context, Result};
 use clap::Args;
@@ -41,6 +41,18 @@ pub struct ClipArgs {
     /// the challenge before Chromium's fake camera loops it).
     #[arg(long, default_value_t = Options::default().tail_ms)]
     tail_ms: f64,
+    /// Bent prints' radius in face widths (default: one of 0.4, 0.7, 1, 1.4, 2 by --seed).
+    #[arg(long)]
+    radius: Option<f64>,
+    /// Camera noise: standard deviation in 0-255 levels (0: none).
+    #[arg(long, default_value_t = 0.0)]
+    noise: f64,
+    /// Defocus blur: standard deviation in pixels (0: none).
+    #[arg(long, default_value_t = 0.0)]
+    blur: f64,
+    /// Re-encode every frame as JPEG at this quality (default: not).
+    #[arg(long)]
+    jpeg: Option<u8>,
     /// FILE.y4m (YUV4MPEG2 4:2:0, Chromium's --use-file-for-fake-video-capture), or a folder for
     /// PNG frames and clip.json (each frame's time, pose and, for a card, homography).
     #[arg(long)]
@@ -94,6 +106,10 @@ pub fn run(args: ClipArgs) -> Result<()> {
         lead_ms: args.lead_ms,
         tail_ms: args.tail_ms,
         react_ms: args.react_ms,
+        bend_radius: args.radius,
+        noise: args.noise,
+        blur: args.blur,
+        jpeg: args.jpeg,
         ..Options::default()
     };
     ensure!(options.fps > 0.0 && options.step_ms > 0.0, "--fps and --step-ms must be positive");
@@ -123,8 +139,9 @@ pub fn run(args: ClipArgs) -> Result<()> {
                 })
             })
             .collect();
+        let bend = args.kind.is_bent().then(|| bend_of(args.kind, args.seed, &options));
         let manifest = serde_json::json!({
-            "kind": script.kind, "asked": script.asked, "moves": script.moves, "fps": options.fps,
+            "kind": script.kind, "asked": script.asked, "moves": script.moves, "fps": options.fps, "bend": bend,
             "homographyMaps": "photo pixel coordinates (pixel i covers [i, i+1)) to frame coordinates, row-major 3x3",
             "frames": truth,
         });

@@ -1,11 +1,14 @@
 //! Test clips for the liveness check, made from one photo at run time (no image is committed):
-//! a still photo, the photo moved as a flat card, a "live" head lifted from FaceMesh's 3-D points
-//! doing the asked steps, and that head doing them in the wrong order or too slowly.
+//! a still photo, the photo moved as a flat card, the photo printed and bent (round a cylinder
+//! about a vertical, horizontal or oblique axis, or into a cone) acting out the asked steps, a
+//! "live" head lifted from FaceMesh's 3-D points doing the asked steps, and that head doing them in
+//! the wrong order or too slowly; every kind optionally through camera noise, blur and JPEG.
 //!
 //! [`render`] is the entry point; [`script`] says what a clip shows frame by frame (the ground
 //! truth). Everything is deterministic by seed. Directions are the person's own (see
 //! [`motion::Pose`]); frames are unmirrored, as a camera delivers them.
 
+mod bent;
 mod camera;
 mod card;
 pub mod check;
@@ -16,6 +19,7 @@ mod raster;
 mod scene;
 
 use anyhow::{bail, Context, Result};
+use bent::{Bend, Sheet};
 use camera::Camera;
 use card::Homography;
 use facegate::liveness::Step;
@@ -23,7 +27,7 @@ use facegate::{Face, Frame, Landmarker, Mesh, Pipeline, Selection};
 use head::Head;
 use motion::{lay_out, pose_at, Move, Pacing, Pose, Reach, Wander};
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 use scene::{Image, Placement};
 use std::sync::OnceLock;
@@ -45,16 +49,48 @@ pub(crate) enum Kind {
     /// The live head doing the asked steps in order, each only after standing still for
     /// `Options::slow_step_ms` minus the move itself.
     TooSlow,
+    /// The photo printed and bent round a vertical axis (radius `Options::bend_radius` face
+    /// widths), acting out the asked steps like the card but with a head's angles (turns of
+    /// 25-40°, nods of 18-30°); for a blink, a quick flick of the sheet about its middle by
+    /// 30-60° (tilting the eyes' opening shut as far as paper can).
+    BentVertical,
+    /// Bent round a horizontal axis, acting like [`Kind::BentVertical`].
+    BentHorizontal,
+    /// Bent round an axis 45° from the vertical (either way), acting like [`Kind::BentVertical`].
+    BentOblique,
+    /// Rolled into a cone (its apex 1.5-3 face widths above, below or beside the face, its
+    /// curvature radius at the face `Options::bend_radius`), acting like [`Kind::BentVertical`].
+    Cone,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [Kind::Still, Kind::Card, Kind::Live, Kind::WrongOrder, Kind::TooSlow];
+    pub const ALL: [Kind; 9] = [
+        Kind::Still,
+        Kind::Card,
+        Kind::Live,
+        Kind::WrongOrder,
+        Kind::TooSlow,
+        Kind::BentVertical,
+        Kind::BentHorizontal,
+        Kind::BentOblique,
+        Kind::Cone,
+    ];
+    /// The bent prints.
+    pub const BENT: [Kind; 4] = [Kind::BentVertical, Kind::BentHorizontal, Kind::BentOblique, Kind::Cone];
 
     /// Rendered from the lifted 3-D head.
     fn is_head(self) -> bool {
         matches!(self, Kind::Live | Kind::WrongOrder | Kind::TooSlow)
     }
+
+    /// A printed photo bent and moved by hand.
+    pub fn is_bent(self) -> bool {
+        Kind::BENT.contains(&self)
+    }
 }
+
+/// Bend radii of the clips, in face widths: the classes `eval-liveness` cycles through.
+pub const RADII: [f64; 5] = [0.4, 0.7, 1.0, 1.4, 2.0];
 
 /// How clips are made.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -79,6 +115,14 @@ pub(crate) struct Options {
     pub photo_scale: f64,
     /// Focal length in frame widths.
     pub focal: f64,
+    /// Bent prints' radius in face widths (`None`: one of [`RADII`] by the seed).
+    pub bend_radius: Option<f64>,
+    /// Camera noise: standard deviation of Gaussian noise added to each channel, in 0-255 levels.
+    pub noise: f64,
+    /// Defocus: standard deviation of a Gaussian blur, in pixels (0: none).
+    pub blur: f64,
+    /// JPEG re-encoding quality (1-100; `None`: none), after the blur and the noise.
+    pub jpeg: Option<u8>,
 }
 
 impl Default for Options {
@@ -94,6 +138,10 @@ impl Default for Options {
             react_ms: 0.0,
             photo_scale: 1.6,
             focal: 1.2,
+            bend_radius: None,
+            noise: 0.0,
+            blur: 0.0,
+            jpeg: None,
         }
     }
 }
@@ -138,10 +186,21 @@ pub(crate) fn script(kind: Kind, asked: &[Step], seed: u64, options: &Options) -
     let (reach, wander) = if kind == Kind::Card {
         // Card tilts mimic a head's; the wander adds tilt, roll, shift and scale of a hand.
         (Reach { yaw: (18.0, 25.0), pitch: (15.0, 20.0), shift: (10.0, 40.0) }, [7.0, 7.0, 15.0, 40.0, 30.0, 0.12])
+    } else if kind.is_bent() {
+        // A bent print acted like a head: a head's angles or more, and a hand's wander.
+        (Reach { yaw: (25.0, 40.0), pitch: (18.0, 30.0), shift: (10.0, 40.0) }, [5.0, 5.0, 8.0, 30.0, 20.0, 0.08])
     } else {
         (Reach { yaw: (25.0, 30.0), pitch: (15.0, 20.0), shift: (0.0, 0.0) }, [2.0, 1.5, 1.5, 3.0, 2.0, 0.0])
     };
-    let (moves, length) = lay_out(&performed, &pacing, &reach, &mut rng);
+    let (mut moves, length) = lay_out(&performed, &pacing, &reach, &mut rng);
+    if kind.is_bent() {
+        // Paper cannot blink: the attacker flicks the sheet about its middle, top away or
+        // towards the camera, to squash the eyes' opening for a moment.
+        for m in moves.iter_mut().filter(|m| m.step == Step::Blink) {
+            let sign = if rng.random_bool(0.5) { 1.0 } else { -1.0 };
+            m.amplitude = sign * rng.random_range(30.0..=60.0);
+        }
+    }
     let wander = Wander::new(wander, &mut rng);
     let count = (length * options.fps / 1e3).ceil() as usize;
     let frames = (0..count)
@@ -155,6 +214,12 @@ pub(crate) fn script(kind: Kind, asked: &[Step], seed: u64, options: &Options) -
                     if kind == Kind::Card {
                         pose.yaw = pose.yaw.clamp(-25.0, 25.0);
                         pose.pitch = pose.pitch.clamp(-25.0, 25.0);
+                    }
+                    if kind.is_bent() {
+                        for m in moves.iter().filter(|m| m.step == Step::Blink) {
+                            pose.pitch += m.amplitude * m.weight(t);
+                        }
+                        pose.closed = 0.0;
                     }
                     pose
                 }
@@ -176,6 +241,8 @@ pub(crate) struct Stage {
     camera: Camera,
     /// The lifted head (live kinds only).
     head: Option<Head>,
+    /// The bent sheet (bent kinds only).
+    sheet: Option<Sheet>,
 }
 
 impl Stage {
@@ -194,7 +261,18 @@ impl Stage {
         } else {
             None
         };
-        Ok(Stage { photo, background, neutral, placement, camera, head })
+        let sheet = if kind.is_bent() {
+            let frame = photo.to_frame()?;
+            let face = pipeline.select(&frame, Selection::Largest).context("finding the face to bend about")?;
+            let b = face.bbox;
+            let (centre, width) =
+                ([f64::from(b.x + b.width / 2.0), f64::from(b.y + b.height / 2.0)], f64::from(b.width));
+            let bend = bend_of(kind, seed, options);
+            Some(Sheet::new(&photo, placement, bend, centre, width))
+        } else {
+            None
+        };
+        Ok(Stage { photo, background, neutral, placement, camera, head, sheet })
     }
 
     /// Where the card puts the photo's pixels in `pose` (see [`card::homography`]).
@@ -204,6 +282,16 @@ impl Stage {
 
     /// One frame of `kind` in `pose`.
     pub fn frame(&self, kind: Kind, pose: &Pose) -> Result<Frame> {
+        self.image(kind, pose)?.to_frame()
+    }
+
+    /// One frame of `kind` in `pose`, as an image.
+    fn image(&self, kind: Kind, pose: &Pose) -> Result<Image> {
+        if let (true, Some(sheet)) = (kind.is_bent(), &self.sheet) {
+            let mut image = self.background.clone();
+            sheet.draw(pose, &self.photo, &self.camera, &mut image);
+            return Ok(image);
+        }
         let image = match (kind, &self.head) {
             (Kind::Still, _) => self.neutral.clone(),
             (Kind::Card, _) => {
@@ -218,7 +306,7 @@ impl Stage {
             }
             (_, None) => bail!("a {kind:?} clip needs the lifted head"),
         };
-        image.to_frame()
+        Ok(image)
     }
 }
 
@@ -252,5 +340,27 @@ pub(crate) fn render(
 ) -> Result<Vec<(Frame, f64)>> {
     let script = script(kind, steps, seed, options)?;
     let stage = Stage::new(pipeline, kind, photo, seed, options)?;
-    script.frames.iter().map(|(t, pose)| Ok((stage.frame(kind, pose)?, *t))).collect()
+    let mut rng = Pcg64Mcg::seed_from_u64(seed ^ 0xCA3E7A);
+    script
+        .frames
+        .iter()
+        .map(|(t, pose)| Ok((camera::film(stage.image(kind, pose)?, options, &mut rng)?.to_frame()?, *t)))
+        .collect()
+}
+
+/// How a bent kind is bent, by the seed: the axis's side for an oblique bend and a cone, the
+/// cone's apex, and the radius unless `options` fixes it.
+pub(crate) fn bend_of(kind: Kind, seed: u64, options: &Options) -> Bend {
+    let mut rng = Pcg64Mcg::seed_from_u64(seed ^ 0xBE4D);
+    let radius = options.bend_radius.unwrap_or(RADII[rng.random_range(0..RADII.len())]);
+    let side = if rng.random_bool(0.5) { 1.0 } else { -1.0 };
+    match kind {
+        Kind::BentHorizontal => Bend::Cylinder { axis: 90.0, radius },
+        Kind::BentOblique => Bend::Cylinder { axis: 45.0 * side, radius },
+        Kind::Cone => {
+            let axis = [0.0, 90.0, 45.0, -45.0][rng.random_range(0..4)];
+            Bend::Cone { axis, radius, apex: side * rng.random_range(1.5..=3.0) }
+        }
+        _ => Bend::Cylinder { axis: 0.0, radius },
+    }
 }
