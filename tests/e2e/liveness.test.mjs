@@ -34,21 +34,30 @@ function clip(kind) {
   return out;
 }
 
-/** The challenge on a clip of `kind`, on the page or (`worker`) through createWorkerVerifier. */
-async function challenge(kind, worker = false) {
-  return withBrowser(join(work, `profile-${kind}-${worker}`), clip(kind), async (browser) => {
+/**
+ * The challenge on a clip of `kind`, on the page or (`worker`) through createWorkerVerifier;
+ * `sface`: sign-in by identification (`identifyLive`) with SFace among three enrolled people.
+ */
+async function challenge(kind, worker = false, sface = false) {
+  return withBrowser(join(work, `profile-${kind}-${worker}-${sface}`), clip(kind), async (browser) => {
     const page = await openPage(browser, `${server.url}/tests/e2e/page.html`);
-    return page.evaluate(async ([steps, worker]) => {
-      const verifier = worker ? await createWorkerVerifier({ storage: "memory" }) : fv;
+    return page.evaluate(async ([steps, worker, sface]) => {
+      const options = sface ? { storage: "memory", model: "sface" } : { storage: "memory" };
+      const verifier = worker ? await createWorkerVerifier(options) : sface ? await FaceVerifier.create(options) : fv;
       await verifier.clear();
       await verifier.enroll("colin", await lfw("Colin_Powell/Colin_Powell_0002.jpg"));
+      if (sface) {
+        await verifier.enroll("serena", await lfw("Serena_Williams/Serena_Williams_0001.jpg"));
+        await verifier.enroll("george", await lfw("George_W_Bush/George_W_Bush_0001.jpg"));
+      }
       cam.stop();
       window.cam = await Camera.start(document.getElementById("video"));
       const prompts = [];
       const started = performance.now();
-      const r = await verifier.verifyLive("colin", cam, { steps, onProgress: (p) => prompts.push(p.prompt) });
+      const live = { steps, onProgress: (p) => prompts.push(p.prompt) };
+      const r = sface ? await verifier.identifyLive(cam, live) : await verifier.verifyLive("colin", cam, live);
       return { ...r, prompts, ms: performance.now() - started };
-    }, [steps, worker]);
+    }, [steps, worker, sface]);
   });
 }
 
@@ -63,6 +72,12 @@ for (const worker of [false, true]) {
     assert.ok(r.ms < 10_000, `${r.ms} ms`);
   });
 }
+
+test("a live head signs in by identification with SFace (in a worker)", async () => {
+  const r = await challenge("live", true, true);
+  assert.equal(r.isLive, true, JSON.stringify(r.report));
+  assert.deepEqual(r.candidates.map((c) => c.id), ["colin"], JSON.stringify(r));
+});
 
 test("a still clip is refused in a worker too", async () => {
   const r = await challenge("still", true);
