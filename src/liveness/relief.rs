@@ -20,10 +20,11 @@
 //!
 //! Measured, not decided on. With exact landmarks (the unit tests' synthetic head and bent
 //! paper) it separates the two cleanly (a head above 0.3, paper below 0.1). On rendered LFW clips
-//! read by FaceMesh it does not: FaceMesh places a printed face's landmarks with a face's prior,
-//! not exactly on the print, and the ratios of live heads (0.14-0.29, one -0.82, over 6 people)
-//! and of bent prints (0.12-0.35) overlap; a threshold at 0.2 refused 3 of 6 live heads. So
-//! the check refuses bent paper by the blink it cannot do, and reports this ratio
+//! read by FaceMesh it does not (`facegate eval-liveness --people 50`, noise, blur and JPEG):
+//! FaceMesh places a printed face's landmarks with a face's prior, not exactly on the print. Live
+//! heads gave 0.05-0.32 (34 of 50) or a saddle near -0.9 (16 of 50); the 74 bent prints that
+//! moved enough to measure gave -0.52-0.50, median 0.14. No threshold separates them, so the check
+//! refuses bent paper by the blink it cannot do, and reports this ratio
 //! ([`super::Report::relief`]) for study.
 
 use super::planar::{apply, fit, solve, Landmarks};

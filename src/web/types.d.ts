@@ -94,7 +94,10 @@ export interface RuleInfo { name: string; threshold: number; provenance: string 
 export type LiveStep = "turnLeft" | "turnRight" | "lookUp" | "lookDown" | "blink";
 /** A challenge's options; `identifyLive` also takes `identify`'s (`topK`, `far`, `margin`). */
 export interface LiveOptions extends IdentifyOptions {
-  /** How many random steps (2-5, default 2), or the steps themselves in order. */
+  /**
+   * How many steps (2-5, default 2: a blink at a random place among random head moves), or the
+   * steps themselves in order, which must include "blink" (a picture cannot blink).
+   */
   steps?: number | LiveStep[];
   /** Longest whole challenge in ms (default 15000). */
   timeoutMs?: number;
@@ -133,6 +136,11 @@ export interface LiveReport {
   faceFrames: number;
   /** How far the landmarks moved from a flat picture's motion (eye distances). */
   parallax: number;
+  /**
+   * Experimental, not decided on: the ratio of the principal curvatures of the depth recovered
+   * from the landmarks' motion (0 for paper bent one way, 1 for a sphere); null before the head moved.
+   */
+  relief: number | null;
   outcome: ({ result: "passed" } | ({ result: "failed" } & LiveFailure)) | null;
 }
 /** The result of `verifyLive`: the verify fields are present when the challenge passed. */
