@@ -128,8 +128,8 @@ struct Stop {
     signal: Option<web_sys::AbortSignal>,
     /// Settles when the signal aborts (never without one).
     aborted: js_sys::Promise,
-    /// Keeps the abort listener alive; removed on drop.
-    _listener: Option<Closure<dyn FnMut()>>,
+    /// The abort listener, removed on drop.
+    listener: Option<Closure<dyn FnMut()>>,
 }
 
 impl Stop {
@@ -140,11 +140,12 @@ impl Stop {
                 let on_abort = Closure::<dyn FnMut()>::new(move || {
                     let _ = resolve.call0(&JsValue::NULL);
                 });
-                signal.set_onabort(Some(on_abort.as_ref().unchecked_ref()));
+                // A listener, not `onabort`: the app's own handler stays.
+                let _ = signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
                 listener = Some(on_abort);
             }
         });
-        Stop { signal, aborted, _listener: listener }
+        Stop { signal, aborted, listener }
     }
 
     /// `ABORTED` once the signal has aborted.
@@ -160,8 +161,8 @@ impl Stop {
 
 impl Drop for Stop {
     fn drop(&mut self) {
-        if let Some(signal) = &self.signal {
-            signal.set_onabort(None);
+        if let (Some(signal), Some(listener)) = (&self.signal, &self.listener) {
+            let _ = signal.remove_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
         }
     }
 }
