@@ -24,6 +24,11 @@ pub const NOD_DEGREES: f32 = 12.0;
 /// a printed photo flicked or flexed back about the eye line squashes its eyes' opening (by the
 /// cosine of the tilt: 0.5 at 60°) but the whole face with it, so it is read as open.
 pub const BLINK_RATIO: f32 = 0.75;
+/// A face whose height above or below the eye line ([`Landmarks::halves`]) is below this
+/// fraction of its usual value is squashed (a picture tilted or flexed by 25° or more there): its
+/// eyes are never read as closed, however the opening is corrected, since a real blink leaves
+/// the face's shape alone.
+pub const SQUASHED: f32 = 0.9;
 /// Back at the centre: within these degrees of the starting yaw and pitch, eyes open again.
 pub const CENTRE_DEGREES: (f32, f32) = (8.0, 6.0);
 /// Least parallax of a real head: the median, over the frames where the head had turned or
@@ -192,6 +197,8 @@ pub struct Check {
     open_eyes: Vec<f32>,
     /// The face's height over width ([`Landmarks::aspect`]) on those frames.
     aspects: Vec<f32>,
+    /// The face's heights above and below the eye line ([`Landmarks::halves`]) on those frames.
+    halves: Vec<[f32; 2]>,
     /// The asked blink's eyes have been seen closed: it is done when they open again.
     closed: bool,
     frames: usize,
@@ -240,6 +247,7 @@ impl Check {
             moved_landmarks: Vec::new(),
             open_eyes: Vec::new(),
             aspects: Vec::new(),
+            halves: Vec::new(),
             closed: false,
             frames: 0,
             face_frames: 0,
@@ -333,9 +341,15 @@ impl Check {
         let aspect = landmarks.aspect();
         let usual = median(&self.aspects).unwrap_or_else(|| first.aspect());
         let pose = Pose { eyes: pose.eyes * (usual / aspect.max(f32::EPSILON)).max(1.0), ..pose };
+        let halves = landmarks.halves();
+        let usual_halves = [0, 1].map(|k| {
+            median(&self.halves.iter().map(|h| h[k]).collect::<Vec<_>>()).unwrap_or_else(|| first.halves()[k])
+        });
+        let squashed = (0..2).any(|k| halves[k] < SQUASHED * usual_halves[k]);
         if centred {
             self.open_eyes.push(pose.eyes);
             self.aspects.push(aspect);
+            self.halves.push(halves);
         }
         let moves = [
             (Step::TurnLeft, dyaw >= TURN_DEGREES),
@@ -343,7 +357,7 @@ impl Check {
             (Step::LookUp, dpitch >= NOD_DEGREES),
             (Step::LookDown, dpitch <= -NOD_DEGREES),
             // Only facing the camera: a turned head foreshortens the far eye.
-            (Step::Blink, centred && pose.eyes <= BLINK_RATIO * open),
+            (Step::Blink, centred && !squashed && pose.eyes <= BLINK_RATIO * open),
         ];
         if moves.iter().any(|&(step, seen)| seen && step != Step::Blink) {
             self.moved.push(first.parallax(&landmarks));
@@ -602,6 +616,15 @@ mod tests {
         for (i, tilt) in [0.0, 0.0, 0.0, 30.0, 55.0, 55.0, 55.0, 30.0, 0.0, 0.0].into_iter().enumerate() {
             let (mesh, eyes) = tilted(tilt);
             let seen = Seen::face(&mesh, [eyes; 2], true).unwrap();
+            last = Some(check.push(Observation { t_ms: i as f64 * 100.0, seen }));
+        }
+        assert_eq!(last, Some(Progress::Asking { prompt: Prompt::Step(Step::Blink), done: 0 }), "{:?}", check.report());
+        // Squashed to 0.8 with the eyes squashed to a tenth (more than the face: a print flexed
+        // at the eyes): corrected they would read as closed, but a squashed face cannot blink.
+        let mut check = Check::new(Challenge::new(steps.to_vec(), Timing::default()).unwrap());
+        for (i, tilt) in [0.0, 0.0, 0.0, 36.9, 36.9, 36.9, 0.0, 0.0].into_iter().enumerate() {
+            let (mesh, eyes) = tilted(tilt);
+            let seen = Seen::face(&mesh, [if tilt > 0.0 { 0.03 } else { eyes }; 2], true).unwrap();
             last = Some(check.push(Observation { t_ms: i as f64 * 100.0, seen }));
         }
         assert_eq!(last, Some(Progress::Asking { prompt: Prompt::Step(Step::Blink), done: 0 }), "{:?}", check.report());

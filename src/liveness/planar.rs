@@ -51,6 +51,19 @@ impl Landmarks {
         self.eye_distance
     }
 
+    /// The forehead's and the chin's distances from the eye line (perpendicular to it, in eye
+    /// distances): the face's height above and below the eyes. A picture flexed at the eyes can
+    /// squash one half more than the whole; a blink leaves both as they are.
+    pub fn halves(&self) -> [f32; 2] {
+        let p = &self.points;
+        let [a, b, c, d] = EYES_AT.map(|i| p[i]);
+        let (left, right) = (a.midpoint(b), c.midpoint(d));
+        let middle = left.midpoint(right);
+        let (ex, ey) = (right.x - left.x, right.y - left.y);
+        let scale = self.eye_distance.max(f32::EPSILON).powi(2); // |e| for the normal, |e| for the unit
+        [p[FOREHEAD_CHIN.0], p[FOREHEAD_CHIN.1]].map(|q| ((q.x - middle.x) * -ey + (q.y - middle.y) * ex).abs() / scale)
+    }
+
     /// The face's height across the eye line over its width: the distance from forehead top to
     /// chin perpendicular to the line through the eye centres, in eye distances (about 2 facing
     /// the camera). A picture tilted back by an angle shrinks it by the angle's cosine, as it
