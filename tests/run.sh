@@ -28,6 +28,9 @@ cargo fmt --check
 step "bundled models match model/SHA256SUMS"
 (cd model && sha256sum -c SHA256SUMS)
 
+step "vendor/ is the registry's crates plus patches/ (patches/vendor.sh --check)"
+bash patches/vendor.sh --check
+
 step "clippy, native (all targets, -D warnings)"
 cargo clippy --release --locked --all-targets -- -D warnings
 
