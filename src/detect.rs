@@ -63,6 +63,8 @@ fn anchors() -> Vec<Point> {
     out
 }
 
+/// The logistic function in `f32`, as the scores have always been computed
+/// ([`crate::head::sigmoid`], in `f64`, rounds a quarter of `f32` logits differently).
 fn sigmoid(logit: f32) -> f32 {
     1.0 / (1.0 + (-logit.clamp(-100.0, 100.0)).exp())
 }

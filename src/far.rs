@@ -8,7 +8,7 @@
 //! margin.
 
 use crate::error::{Error, Result};
-use crate::head::Head;
+use crate::head::{logit, sigmoid, Head};
 use crate::model::sha256_hex;
 use crate::rule::{Candidate, QuickMargin, Rule, Verification};
 use serde::{Deserialize, Serialize};
@@ -370,9 +370,8 @@ pub fn quick_range(rule: &Rule, v: &Verification) -> (f32, f32) {
     let margin = f64::from(rule.quick_margin());
     match v.probability {
         Some(p) => {
-            let logit = (f64::from(p) / (1.0 - f64::from(p))).ln();
-            let sigmoid = |x: f64| (1.0 / (1.0 + (-x).exp())) as f32;
-            (sigmoid(logit - margin), sigmoid(logit + margin))
+            let z = logit(f64::from(p));
+            (sigmoid(z - margin) as f32, sigmoid(z + margin) as f32)
         }
         None => (v.score - margin as f32, v.score + margin as f32),
     }

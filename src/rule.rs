@@ -3,7 +3,7 @@
 
 use crate::embed::{EmbedderModel, Embedding};
 use crate::error::{Error, Result};
-use crate::head::Head;
+use crate::head::{logit, Head};
 use serde::Serialize;
 
 /// A cosine-similarity decision threshold and where it came from.
@@ -195,9 +195,8 @@ impl Rule {
     /// threshold: in cosine for [`Rule::Cosine`], in log-odds for a head (probabilities near 0
     /// and 1 are compressed, log-odds are not).
     pub fn clearance(&self, verification: &Verification) -> f32 {
-        let logit = |p: f32| (p as f64 / (1.0 - p as f64)).ln();
         match (self, verification.probability) {
-            (Rule::Head { threshold, .. }, Some(p)) => (logit(p) - logit(*threshold)) as f32,
+            (Rule::Head { threshold, .. }, Some(p)) => (logit(f64::from(p)) - logit(f64::from(*threshold))) as f32,
             _ => verification.score - verification.threshold,
         }
     }

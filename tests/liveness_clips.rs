@@ -7,6 +7,7 @@
 mod common;
 
 use common::lfw;
+use facegate::geometry::Homography;
 use facegate::liveness::BLINK_RATIO;
 use facegate::{Frame, Mesh, Pipeline, Selection};
 use serde_json::Value;
@@ -80,24 +81,6 @@ fn a_live_clip_shows_one_face_turning_the_asked_way_and_blinking() {
     assert!(closed < BLINK_RATIO * open, "eye opening {open:.3} open, {closed:.3} closed");
 }
 
-/// 3x3 inverse (adjugate over determinant), row-major.
-fn inverse(h: &[f64]) -> [f64; 9] {
-    let [a, b, c, d, e, f, g, k, l] = <[f64; 9]>::try_from(h).unwrap();
-    let adj = [
-        e * l - f * k,
-        c * k - b * l,
-        b * f - c * e,
-        f * g - d * l,
-        a * l - c * g,
-        c * d - a * f,
-        d * k - e * g,
-        b * g - a * k,
-        a * e - b * d,
-    ];
-    let det = a * adj[0] + b * adj[3] + c * adj[6];
-    adj.map(|v| v / det)
-}
-
 /// Bilinear sample at continuous coordinates (pixel i covers [i, i+1)).
 fn sample(frame: &Frame, x: f64, y: f64) -> [f64; 3] {
     let (fx, fy) = (x - 0.5, y - 0.5);
@@ -126,21 +109,20 @@ fn every_card_frame_is_the_photo_through_its_homography() {
     for i in (0..frames.len()).step_by(6) {
         let frame = &frames[i];
         let h: Vec<f64> = truth[i]["homography"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
-        let back = inverse(&h);
+        let h = Homography(h.try_into().unwrap());
+        let back = h.inverse().unwrap();
         let pose = &truth[i]["pose"];
         if pose["yaw"].as_f64().unwrap().abs() > 10.0 || pose["pitch"].as_f64().unwrap().abs() > 10.0 {
             tilted += 1;
         }
         // Photo points on a grid → their frame pixels → back into the photo: the same colour.
         for (gx, gy) in (0..5).flat_map(|a| (0..5).map(move |b| (30.0 + 45.0 * a as f64, 30.0 + 45.0 * b as f64))) {
-            let w = h[6] * gx + h[7] * gy + h[8];
-            let (px, py) = ((h[0] * gx + h[1] * gy + h[2]) / w, (h[3] * gx + h[4] * gy + h[5]) / w);
+            let [px, py] = h.apply_f64(gx, gy);
             if px < 0.0 || py < 0.0 || px >= frame.width() as f64 || py >= frame.height() as f64 {
                 continue;
             }
             let (cx, cy) = (px.floor() + 0.5, py.floor() + 0.5);
-            let w = back[6] * cx + back[7] * cy + back[8];
-            let (qx, qy) = ((back[0] * cx + back[1] * cy + back[2]) / w, (back[3] * cx + back[4] * cy + back[5]) / w);
+            let [qx, qy] = back.apply_f64(cx, cy);
             let expected = sample(&original, qx, qy);
             let got = sample(frame, cx, cy);
             for c in 0..3 {

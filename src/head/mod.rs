@@ -37,6 +37,11 @@ pub fn sigmoid(z: f64) -> f64 {
     }
 }
 
+/// The log-odds `ln(p / (1 − p))`, the inverse of [`sigmoid`].
+pub fn logit(p: f64) -> f64 {
+    (p / (1.0 - p)).ln()
+}
+
 /// A unit enum from its serialised (kebab-case) name, for command-line parsing.
 fn parse_name<T: serde::de::DeserializeOwned>(name: &str) -> Result<T> {
     serde_json::from_value(serde_json::Value::String(name.into())).map_err(|e| Error::InvalidArgument(e.to_string()))

@@ -2,12 +2,10 @@
 //! plane projective transform (a homography); a real head does not (the nose tip, the eyes and the
 //! face outline lie at different depths, so turning shifts them against each other: parallax).
 //!
-//! The homography is fitted by least squares (direct linear transform on Hartley-normalised
-//! points, h33 = 1, an 8x8 system solved by Gaussian elimination): a dozen lines, so no
-//! linear-algebra crate is added to the wasm for it.
+//! The homography is fitted by least squares ([`Homography::fit`]).
 
 use crate::error::Result;
-use crate::geometry::Point;
+use crate::geometry::{Homography, Point};
 use crate::landmarks::Mesh;
 
 /// FaceMesh points spread over the face at different depths: nose tip and bridge, forehead,
@@ -83,14 +81,14 @@ impl Landmarks {
     /// of `self`'s eye distance (0 for a flat picture up to landmark noise; a real head turned by
     /// 20-30 degrees gives several times more).
     pub fn parallax(&self, other: &Landmarks) -> f32 {
-        match fit(&self.points, &other.points) {
+        match Homography::fit(&self.points, &other.points) {
             Some(h) => {
                 let sum: f32 = self
                     .points
                     .iter()
                     .zip(&other.points)
                     .map(|(&p, q)| {
-                        let m = apply(&h, p);
+                        let m = h.apply(p);
                         (m.x - q.x).powi(2) + (m.y - q.y).powi(2)
                     })
                     .sum();
@@ -99,97 +97,6 @@ impl Landmarks {
             None => f32::INFINITY,
         }
     }
-}
-
-/// A 3x3 homography, row-major, h[8] = 1.
-pub(super) type Homography = [f64; 9];
-
-pub(super) fn apply(h: &Homography, p: Point) -> Point {
-    let (x, y) = (f64::from(p.x), f64::from(p.y));
-    let w = h[6] * x + h[7] * y + h[8];
-    Point::new(((h[0] * x + h[1] * y + h[2]) / w) as f32, ((h[3] * x + h[4] * y + h[5]) / w) as f32)
-}
-
-/// Hartley normalisation: the similarity taking `points` to centroid 0, mean distance sqrt(2).
-fn normaliser(points: &[Point]) -> Homography {
-    let n = points.len() as f64;
-    let cx = points.iter().map(|p| f64::from(p.x)).sum::<f64>() / n;
-    let cy = points.iter().map(|p| f64::from(p.y)).sum::<f64>() / n;
-    let mean = points.iter().map(|p| (f64::from(p.x) - cx).hypot(f64::from(p.y) - cy)).sum::<f64>() / n;
-    let s = if mean > 0.0 { std::f64::consts::SQRT_2 / mean } else { 1.0 };
-    [s, 0.0, -s * cx, 0.0, s, -s * cy, 0.0, 0.0, 1.0]
-}
-
-fn mul(a: &Homography, b: &Homography) -> Homography {
-    let mut out = [0.0; 9];
-    for r in 0..3 {
-        for c in 0..3 {
-            out[r * 3 + c] = (0..3).map(|k| a[r * 3 + k] * b[k * 3 + c]).sum();
-        }
-    }
-    out
-}
-
-/// Inverse of a normaliser (scale s, translation t): scale 1/s, translation -t/s.
-fn denormaliser(n: &Homography) -> Homography {
-    let s = n[0];
-    [1.0 / s, 0.0, -n[2] / s, 0.0, 1.0 / s, -n[5] / s, 0.0, 0.0, 1.0]
-}
-
-/// The least-squares homography taking `src` to `dst` (at least 4 pairs), or `None` when the
-/// points are degenerate.
-pub(super) fn fit(src: &[Point], dst: &[Point]) -> Option<Homography> {
-    if src.len() != dst.len() || src.len() < 4 {
-        return None;
-    }
-    let (ns, nd) = (normaliser(src), normaliser(dst));
-    // Normal equations A^T A h = A^T b of the DLT rows with h33 = 1.
-    let mut ata = [[0.0f64; 8]; 8];
-    let mut atb = [0.0f64; 8];
-    for (s, d) in src.iter().zip(dst) {
-        let p = apply(&ns, *s);
-        let q = apply(&nd, *d);
-        let (x, y, u, v) = (f64::from(p.x), f64::from(p.y), f64::from(q.x), f64::from(q.y));
-        for (row, rhs) in
-            [([x, y, 1.0, 0.0, 0.0, 0.0, -u * x, -u * y], u), ([0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y], v)]
-        {
-            for i in 0..8 {
-                atb[i] += row[i] * rhs;
-                for j in 0..8 {
-                    ata[i][j] += row[i] * row[j];
-                }
-            }
-        }
-    }
-    let h = solve(ata, atb)?;
-    let hn = [h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], 1.0];
-    Some(mul(&denormaliser(&nd), &mul(&hn, &ns)))
-}
-
-/// Solves `a x = b` by Gaussian elimination with partial pivoting; `None` when singular.
-pub(super) fn solve<const N: usize>(mut a: [[f64; N]; N], mut b: [f64; N]) -> Option<[f64; N]> {
-    for col in 0..N {
-        let pivot = (col..N).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
-        if a[pivot][col].abs() < 1e-12 {
-            return None;
-        }
-        a.swap(col, pivot);
-        b.swap(col, pivot);
-        let b_col = b[col];
-        let (top, rest) = a.split_at_mut(col + 1);
-        let pivot_row = &top[col];
-        for (row, rhs) in rest.iter_mut().zip(&mut b[col + 1..]) {
-            let f = row[col] / pivot_row[col];
-            row.iter_mut().zip(pivot_row).skip(col).for_each(|(x, p)| *x -= f * p);
-            *rhs -= f * b_col;
-        }
-    }
-    let mut x = [0.0; N];
-    for row in (0..N).rev() {
-        let tail: f64 = (row + 1..N).map(|k| a[row][k] * x[k]).sum();
-        x[row] = (b[row] - tail) / a[row][row];
-    }
-    Some(x)
 }
 
 #[cfg(test)]
@@ -213,8 +120,8 @@ mod tests {
     #[test]
     fn a_homography_of_the_points_has_no_parallax() {
         let frontal = landmarks(0.0);
-        let h = [0.9, 0.2, 15.0, -0.1, 1.1, -20.0, 3e-4, -2e-4, 1.0];
-        let moved = Landmarks { points: frontal.points.iter().map(|&p| apply(&h, p)).collect(), ..frontal.clone() };
+        let h = Homography([0.9, 0.2, 15.0, -0.1, 1.1, -20.0, 3e-4, -2e-4, 1.0]);
+        let moved = Landmarks { points: frontal.points.iter().map(|&p| h.apply(p)).collect(), ..frontal.clone() };
         assert!(frontal.parallax(&moved) < 1e-3, "{}", frontal.parallax(&moved));
         assert!(frontal.parallax(&frontal) < 1e-4);
     }

@@ -27,8 +27,8 @@
 //! refuses bent paper by the blink it cannot do, and reports this ratio
 //! ([`super::Report::relief`]) for study.
 
-use super::planar::{apply, fit, solve, Landmarks};
-use crate::geometry::Point;
+use super::planar::Landmarks;
+use crate::geometry::{solve, Homography, Point};
 
 /// Most frames used (evenly spread over those given).
 const FRAMES: usize = 24;
@@ -66,12 +66,12 @@ pub fn curvature_ratio(first: &Landmarks, moved: &[Landmarks]) -> Option<f32> {
                 .zip(&g)
                 .map(|(p, gi)| Point::new(p.x - (gi * dk[0]) as f32, p.y - (gi * dk[1]) as f32))
                 .collect();
-            let h = fit(&p0, &target)?;
+            let h = Homography::fit(&p0, &target)?;
             let r: Vec<[f64; 2]> = q
                 .iter()
                 .zip(&p0)
                 .map(|(q, p)| {
-                    let m = apply(&h, *p);
+                    let m = h.apply(*p);
                     [f64::from(q.x - m.x), f64::from(q.y - m.y)]
                 })
                 .collect();

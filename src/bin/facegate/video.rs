@@ -1,12 +1,14 @@
 //! `facegate video`: a Y4M clip from photos, for Chromium's fake camera
-//! (`--use-file-for-fake-video-capture=FILE.y4m`) in browser tests and demos.
+//! (`--use-file-for-fake-video-capture=FILE.y4m`) in browser tests and demos; its Y4M writer
+//! ([`Y4m`]) also writes `liveness-clip`'s videos.
 
 use crate::images::decode;
 use anyhow::{ensure, Context, Result};
 use clap::Args;
 use facegate::Frame;
-use std::io::Write;
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
 #[derive(Args)]
 pub struct VideoArgs {
@@ -86,19 +88,44 @@ pub(crate) fn yuv420(frame: &Frame, width: usize, height: usize) -> Vec<u8> {
     out
 }
 
+/// A Y4M file (YUV4MPEG2, 4:2:0 frames as [`yuv420`] makes them) being written.
+pub(crate) struct Y4m {
+    file: BufWriter<File>,
+    /// The path, for errors.
+    name: String,
+}
+
+impl Y4m {
+    /// Creates `path` and writes the header: `width x height` at `rate / scale` frames per second.
+    pub(crate) fn create(path: &Path, width: usize, height: usize, (rate, scale): (u64, u64)) -> Result<Y4m> {
+        let at = path.display().to_string();
+        let mut file = BufWriter::new(File::create(path).with_context(|| at.clone())?);
+        writeln!(file, "YUV4MPEG2 W{width} H{height} F{rate}:{scale} Ip A1:1 C420jpeg").with_context(|| at.clone())?;
+        Ok(Y4m { file, name: at })
+    }
+
+    /// Appends one frame's planes.
+    pub(crate) fn frame(&mut self, yuv: &[u8]) -> Result<()> {
+        self.file.write_all(b"FRAME\n").with_context(|| self.name.clone())?;
+        self.file.write_all(yuv).with_context(|| self.name.clone())
+    }
+
+    /// Flushes what is buffered.
+    pub(crate) fn finish(mut self) -> Result<()> {
+        self.file.flush().with_context(|| self.name.clone())
+    }
+}
+
 /// Writes `seconds` of each photo in turn at 10 frames per second.
 pub fn run(args: VideoArgs) -> Result<()> {
     let VideoArgs { out, images, size: Size { width, height }, seconds } = args;
     ensure!(seconds > 0.0, "--seconds {seconds}: must be positive");
-    let at = || out.display().to_string();
-    let mut file = std::io::BufWriter::new(std::fs::File::create(&out).with_context(at)?);
-    writeln!(file, "YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg").with_context(at)?;
+    let mut y4m = Y4m::create(&out, width, height, (10, 1))?;
     for path in &images {
         let yuv = yuv420(&decode(path)?, width, height);
         for _ in 0..((seconds * 10.0).round() as usize).max(1) {
-            file.write_all(b"FRAME\n").with_context(at)?;
-            file.write_all(&yuv).with_context(at)?;
+            y4m.frame(&yuv)?;
         }
     }
-    file.flush().with_context(at)
+    y4m.finish()
 }

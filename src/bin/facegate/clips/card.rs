@@ -4,36 +4,7 @@
 use super::camera::{rotate, Camera};
 use super::motion::Pose;
 use super::scene::{Image, Placement};
-
-/// A 3x3 homography, row-major, acting on (x, y, 1).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Homography(pub [f64; 9]);
-
-impl Homography {
-    pub fn apply(&self, x: f64, y: f64) -> [f64; 2] {
-        let h = &self.0;
-        let w = h[6] * x + h[7] * y + h[8];
-        [(h[0] * x + h[1] * y + h[2]) / w, (h[3] * x + h[4] * y + h[5]) / w]
-    }
-
-    /// The inverse (adjugate; the scale does not matter), if the matrix is not singular.
-    pub fn inverse(&self) -> Option<Homography> {
-        let [a, b, c, d, e, f, g, h, i] = self.0;
-        let adj = [
-            e * i - f * h,
-            c * h - b * i,
-            b * f - c * e,
-            f * g - d * i,
-            a * i - c * g,
-            c * d - a * f,
-            d * h - e * g,
-            b * g - a * h,
-            a * e - b * d,
-        ];
-        let det = a * adj[0] + b * adj[3] + c * adj[6];
-        (det.abs() > 1e-12).then(|| Homography(adj.map(|v| v / det)))
-    }
-}
+use facegate::geometry::Homography;
 
 /// Where the photo (continuous pixel coordinates, pixel (i, j) covering [i, i+1) x [j, j+1))
 /// lands in the frame when the card is in `pose`: the card is the photo at `placement`'s size at
@@ -57,7 +28,7 @@ pub fn draw(photo: &Image, h: &Homography, target: &mut Image) {
     let (pw, ph) = (photo.width as f64, photo.height as f64);
     for y in 0..target.height {
         for x in 0..target.width {
-            let [u, v] = back.apply(x as f64 + 0.5, y as f64 + 0.5);
+            let [u, v] = back.apply_f64(x as f64 + 0.5, y as f64 + 0.5);
             if (0.0..pw).contains(&u) && (0.0..ph).contains(&v) {
                 target.put(x, y, photo.sample(u as f32, v as f32));
             }

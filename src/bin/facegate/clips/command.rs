@@ -3,11 +3,11 @@
 
 use super::{bend_of, render, script, Kind, Options, Stage};
 use crate::images::decode;
+use crate::video::{yuv420, Y4m};
 use anyhow::{ensure, Context, Result};
 use clap::Args;
 use facegate::liveness::Step;
 use facegate::{Frame, Pipeline};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -71,18 +71,16 @@ pub fn parse_step(text: &str) -> Result<Step, String> {
 pub fn write_y4m(path: &Path, frames: &[(Frame, f64)], fps: f64) -> Result<()> {
     let (width, height) = frames.first().map(|(f, _)| (f.width(), f.height())).context("no frames")?;
     ensure!(width % 2 == 0 && height % 2 == 0, "Y4M 4:2:0 needs an even frame size, not {width}x{height}");
-    let at = || path.display().to_string();
-    let mut file = std::io::BufWriter::new(std::fs::File::create(path).with_context(at)?);
     let (mut rate, mut scale) = ((fps * 1000.0).round() as u64, 1000);
     while rate % 10 == 0 && scale > 1 {
         (rate, scale) = (rate / 10, scale / 10);
     }
-    writeln!(file, "YUV4MPEG2 W{width} H{height} F{rate}:{scale} Ip A1:1 C420jpeg").with_context(at)?;
+    let (width, height) = (width as usize, height as usize);
+    let mut y4m = Y4m::create(path, width, height, (rate, scale))?;
     for (frame, _) in frames {
-        file.write_all(b"FRAME\n").with_context(at)?;
-        file.write_all(&crate::video::yuv420(frame, width as usize, height as usize)).with_context(at)?;
+        y4m.frame(&yuv420(frame, width, height))?;
     }
-    file.flush().with_context(at)
+    y4m.finish()
 }
 
 /// Writes `frames` as DIR/frame-NNN.png.

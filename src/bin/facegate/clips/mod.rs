@@ -21,7 +21,7 @@ mod scene;
 use anyhow::{bail, Context, Result};
 use bent::{Bend, Sheet};
 use camera::Camera;
-use card::Homography;
+use facegate::geometry::Homography;
 use facegate::liveness::Step;
 use facegate::{Face, Frame, Landmarker, Mesh, Pipeline, Selection};
 use head::Head;
