@@ -198,9 +198,21 @@ impl<S: Store> Gallery<S> {
         &self.rule
     }
 
-    /// Replaces the deciding rule (refusing heads of another model).
+    /// Replaces the deciding rule, refusing heads of another model (`MODEL_MISMATCH`) or of
+    /// another embedding length than the gallery's (`INVALID_ARGUMENT`); a head sets the length
+    /// when it was unknown.
     pub fn set_rule(&mut self, rule: Rule) -> Result<()> {
         rule.check_model(&self.model_sha256)?;
+        if let Rule::Head { head, .. } = &rule {
+            let input = head.input_dim();
+            if self.dim.is_some_and(|dim| dim != input) {
+                return Err(Error::InvalidArgument(format!(
+                    "the head takes embeddings of {input} values, the gallery's are {:?}",
+                    self.dim
+                )));
+            }
+            self.dim = Some(input);
+        }
         self.rule = rule;
         Ok(())
     }

@@ -286,7 +286,12 @@ fn gallery_decides_by_the_head_probability() {
     assert_eq!(block_on(g.verify("p0", &e(1))).unwrap().probability, None);
     let other = head(HeadKind::LogisticL1, &data, "other");
     assert!(matches!(g.set_rule(Rule::head(other)), Err(Error::ModelMismatch { .. })));
+    let mut longer =
+        Gallery::new(MemoryStore::new(), "sha", Rule::cosine()).unwrap().with_dimension(h.input_dim() + 1).unwrap();
+    assert!(matches!(longer.set_rule(Rule::head(h.clone())), Err(Error::InvalidArgument(_))));
+    assert_eq!(g.dimension(), None);
     g.set_rule(Rule::head(h.clone())).unwrap();
+    assert_eq!(g.dimension(), Some(h.input_dim()), "the head sets the length");
     let same = block_on(g.verify("p0", &e(1))).unwrap();
     let different = block_on(g.verify("p0", &e(6))).unwrap();
     assert_eq!(same.threshold, h.operating_point().probability);

@@ -75,6 +75,11 @@ impl Session {
         self.check.expire(t_ms)
     }
 
+    /// How many steps are done (without the cost of a [`Session::report`]).
+    pub fn steps_done(&self) -> usize {
+        self.check.steps_done()
+    }
+
     /// What was asked and seen so far.
     pub fn report(&self) -> Report {
         self.check.report()

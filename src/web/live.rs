@@ -60,26 +60,22 @@ impl LiveOptions {
 
     /// The `signal` option, checked.
     fn signal(&self) -> Result<Option<web_sys::AbortSignal>, JsValue> {
-        match &self.signal {
-            v if v.is_undefined() || v.is_null() => Ok(None),
-            v => v
-                .dyn_ref::<web_sys::AbortSignal>()
-                .cloned()
-                .map(Some)
-                .ok_or_else(|| Error::InvalidArgument("options: signal must be an AbortSignal".into()).into()),
-        }
+        optional(&self.signal, "signal must be an AbortSignal")
     }
 
+    /// The `onProgress` option, checked.
     fn progress_callback(&self) -> Result<Option<js_sys::Function>, JsValue> {
-        match &self.on_progress {
-            v if v.is_undefined() || v.is_null() => Ok(None),
-            v => v
-                .dyn_ref::<js_sys::Function>()
-                .cloned()
-                .map(Some)
-                .ok_or_else(|| Error::InvalidArgument("options: onProgress must be a function".into()).into()),
-        }
+        optional(&self.on_progress, "onProgress must be a function")
     }
+}
+
+/// An optional option of a JavaScript type: absent (`undefined`/`null`), or of type `T`, else
+/// `INVALID_ARGUMENT` saying `must`.
+fn optional<T: JsCast + Clone>(value: &JsValue, must: &str) -> Result<Option<T>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    value.dyn_ref::<T>().cloned().map(Some).ok_or_else(|| Error::InvalidArgument(format!("options: {must}")).into())
 }
 
 /// What `onProgress` receives.
@@ -216,7 +212,7 @@ async fn challenge(inner: &Inner, camera: &JsValue, opts: &LiveOptions) -> Resul
             if let Some(f) = &on_progress {
                 let (prompt, done, finished) = match progress {
                     Progress::Asking { prompt, done } => (prompt, done, false),
-                    Progress::Finished(_) => (Prompt::Centre, session.report().done.len(), true),
+                    Progress::Finished(_) => (Prompt::Centre, session.steps_done(), true),
                 };
                 let event = ProgressEvent { prompt, instruction: prompt.instruction(), done, steps: &steps, finished };
                 f.call1(&JsValue::NULL, &to_js(&event)?)?;
