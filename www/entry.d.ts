@@ -1,7 +1,21 @@
 // Types of facegate's npm entry (copied to pkg/index.d.ts by www/build.mjs): the wasm-bindgen
 // module's, with `init` taking the entry's options.
 export * from "./facegate.js";
-import type { InitInput, InitOutput, LoadProgress } from "./facegate.js";
+import type { ErrorCode, InitInput, InitOutput, LoadProgress } from "./facegate.js";
+
+/**
+ * What facegate throws: an `Error` named "FacegateError" with a stable `code`; with `LOCKED` also
+ * `retryAfterMs`, the time left of the lock. `instanceof FacegateError` holds for every error
+ * facegate throws: from the wasm module (plain `Error`s with this name and a `code`), from the
+ * entry, and from worker mode.
+ */
+export class FacegateError extends Error {
+  constructor(code: ErrorCode, message: string, options?: { retryAfterMs?: number; cause?: unknown });
+  name: "FacegateError";
+  code: ErrorCode;
+  retryAfterMs?: number;
+  static [Symbol.hasInstance](value: unknown): value is FacegateError;
+}
 
 /** Options of `init`. */
 export interface InitOptions {

@@ -31,8 +31,28 @@ const FILES = {
   },
 };
 
+/**
+ * What facegate throws: an `Error` named "FacegateError" with a stable `code` (one of the
+ * `ErrorCode` strings) and, for `LOCKED`, `retryAfterMs`. The errors made inside the wasm module
+ * are plain `Error`s with that name and a string `code`; `instanceof FacegateError` recognises
+ * them too, and worker mode rethrows its worker's errors as this class.
+ */
+export class FacegateError extends Error {
+  constructor(code, message, { retryAfterMs, cause } = {}) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = "FacegateError";
+    this.code = code;
+    if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs;
+  }
+
+  static [Symbol.hasInstance](value) {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    return this === FacegateError && value instanceof Error && value.name === "FacegateError" && typeof value.code === "string";
+  }
+}
+
 function failure(code, message) {
-  return Object.assign(new Error(message), { code });
+  return new FacegateError(code, message);
 }
 
 /** Reads from `reader` until `count` bytes are in hand or it ends: [chunks, bytes read]. */
@@ -127,11 +147,13 @@ export default function init(options = {}) {
   return loading;
 }
 
-/** An error as facegate throws it, from its parts (as the worker posts them). */
+/**
+ * An error as the worker posts it, rethrown on the page: a `FacegateError` with its code, message
+ * and `retryAfterMs`; an error without a code (not facegate's: a wrong argument type, say) stays
+ * a plain `Error`, as on the main thread.
+ */
 function rebuilt({ code, message, retryAfterMs }) {
-  const error = failure(code, message);
-  if (retryAfterMs !== undefined) error.retryAfterMs = retryAfterMs;
-  return error;
+  return typeof code === "string" ? new FacegateError(code, message, { retryAfterMs }) : new Error(message);
 }
 
 /**

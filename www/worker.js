@@ -7,7 +7,7 @@
 //   camera frame of a liveness challenge;
 // - page → worker `{ abort: call }`: the page's `signal` of challenge `call` aborted.
 // Every ImageBitmap the page posts is closed once read (or at once when nobody waits for it).
-import { FaceVerifier } from "./index.js";
+import { FaceVerifier, FacegateError } from "./index.js";
 
 let verifier = null;
 const frameWaiters = new Map();
@@ -58,7 +58,7 @@ async function run(call, method, args) {
     verifier = await FaceVerifier.create({ ...args[0], onProgress: progress });
     return properties(verifier);
   }
-  if (!verifier) throw Object.assign(new Error("the worker's FaceVerifier is not created"), { code: "INVALID_ARGUMENT" });
+  if (!verifier) throw new FacegateError("INVALID_ARGUMENT", "the worker's FaceVerifier is not created");
   if (method === "verifyLive" || method === "identifyLive") return challenge(call, method, args, progress);
   if (method === "properties") return properties(verifier);
   try {

@@ -86,8 +86,8 @@ export interface DetectedFace { box: Box; score: number }
 export type Enrollment =
   | { id: string; shots: number; createdAt: number; updatedAt: number; damaged?: undefined }
   | { id: string; damaged: string; code: "INVALID_TEMPLATE" | "MODEL_MISMATCH" };
-/** What facegate throws: a stable `code`; with LOCKED also `retryAfterMs`, the time left of the lock. */
-export interface FacegateError extends Error { code: ErrorCode; retryAfterMs?: number }
+// What facegate throws, `FacegateError` (a class, for `instanceof`), is declared by the package
+// entry (www/entry.d.ts, pkg/index.d.ts), which defines it.
 /** The rule deciding verify and identify. */
 export interface RuleInfo { name: string; threshold: number; provenance: string }
 /** A step of the liveness challenge (directions are the person's own). */

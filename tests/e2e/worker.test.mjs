@@ -1,5 +1,6 @@
 // createWorkerVerifier: the whole API from a Web Worker gives the main thread's answers, errors
-// keep their codes, and during 20 verifies in a row the page's main thread has no task over
+// keep their codes and are all `instanceof FacegateError` (from wasm, the entry and the worker),
+// and during 20 verifies in a row the page's main thread has no task over
 // 50 ms (Long Tasks API) while requestAnimationFrame keeps ticking; the same 20 verifies on the
 // main thread are measured alongside, showing what the worker takes off it.
 import { test, after } from "node:test";
@@ -12,8 +13,9 @@ import { root, lfw, serve, withBrowser, openPage, need } from "./harness.mjs";
 need(join(root, "pkg/facegate_bg.wasm"), "the built package");
 const work = mkdtempSync(join(tmpdir(), "facegate-worker-"));
 writeFileSync(join(work, "page.html"), `<!doctype html><meta charset="utf-8"><script type="module">
-  import { FaceVerifier, createWorkerVerifier } from "/pkg/index.js";
+  import { FaceVerifier, FacegateError, createWorkerVerifier } from "/pkg/index.js";
   window.FaceVerifier = FaceVerifier;
+  window.FacegateError = FacegateError;
   window.createWorkerVerifier = createWorkerVerifier;
   window.lfw = async (path) => new Uint8Array(await (await fetch("/lfw/" + path)).arrayBuffer());
   window.ready = true;
@@ -43,8 +45,10 @@ test("the worker answers as the main thread does, errors keep their codes", asyn
           list: (await fv.list()).map((e) => [e.id, e.shots]),
           rule: fv.rule, modelSha256: fv.modelSha256,
         };
-        try { await fv.verify("nobody", b); } catch (e) { out.unknown = e.code; }
-        try { await fv.detect(new Uint8Array([1, 2, 3])); } catch (e) { out.badFrame = e.code; }
+        // Each error as [code, instanceof FacegateError, name, message].
+        const caught = (e) => [e.code, e instanceof FacegateError, e.name, e.message];
+        try { await fv.verify("nobody", b); } catch (e) { out.unknown = caught(e); }
+        try { await fv.detect(new Uint8Array([1, 2, 3])); } catch (e) { out.badFrame = caught(e); }
         out.backup = await fv.exportEnrollments();
         out.removed = await fv.remove("powell");
         return out;
@@ -52,6 +56,8 @@ test("the worker answers as the main thread does, errors keep their codes", asyn
       const progress = [];
       const worker = await createWorkerVerifier({ storage: "memory", onProgress: (p) => progress.push(p) });
       const inWorker = await run(worker);
+      // Thrown by the entry itself: not a frame source (worker mode makes an ImageBitmap of it).
+      const fromEntry = await worker.detect({}).then(() => null, (e) => [e.code, e instanceof FacegateError, e.constructor === FacegateError]);
       const restored = await createWorkerVerifier({ storage: "memory" });
       const imported = await restored.importEnrollments(inWorker.backup);
       const afterImport = await restored.verify("powell", b);
@@ -59,14 +65,20 @@ test("the worker answers as the main thread does, errors keep their codes", asyn
       restored.free();
       const onPage = await run(await FaceVerifier.create({ storage: "memory" }));
       for (const o of [inWorker, onPage]) o.backup = o.backup.length;
-      return { inWorker, onPage, imported, afterImport, progressed: progress.at(-1) };
+      return { inWorker, onPage, imported, afterImport, progressed: progress.at(-1), fromEntry,
+        notErrors: [null, undefined, "FacegateError", { name: "FacegateError", code: "LOAD" }, new Error("plain")]
+          .map((v) => v instanceof FacegateError) };
     });
     assert.deepEqual(r.inWorker, r.onPage, "the worker's answers are the main thread's");
     assert.equal(r.inWorker.same.isMatch, true);
     assert.equal(r.inWorker.other.isMatch, false);
     assert.equal(r.inWorker.fromCanvas.isMatch, true);
     assert.equal(r.inWorker.embedding.length, 192);
-    assert.deepEqual([r.inWorker.unknown, r.inWorker.badFrame], ["UNKNOWN_ID", "INVALID_FRAME"]);
+    assert.deepEqual([r.inWorker.unknown.slice(0, 3), r.inWorker.badFrame.slice(0, 3)],
+      [["UNKNOWN_ID", true, "FacegateError"], ["INVALID_FRAME", true, "FacegateError"]],
+      "errors from the main-thread verifier (compared above) and from worker mode are FacegateErrors with their codes");
+    assert.deepEqual(r.fromEntry, ["INVALID_FRAME", true, true], "the entry's own error is a FacegateError");
+    assert.deepEqual(r.notErrors, [false, false, false, false, false], "only Errors named FacegateError with a code are");
     assert.equal(r.imported, 1);
     assert.equal(r.afterImport.score, r.inWorker.same.score);
     assert.equal(r.progressed.file, "facegate_bg.wasm");

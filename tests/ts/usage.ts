@@ -10,7 +10,7 @@ import init, {
   type Enrollment,
   type EnrollResult,
   type ErrorCode,
-  type FacegateError,
+  FacegateError,
   type LoadProgress,
   type RuleInfo,
   type StageTimes,
@@ -72,9 +72,11 @@ export async function usage(video: HTMLVideoElement, bytes: Uint8Array, head: Ui
   try {
     await fv.verify("bob", bytes);
   } catch (e) {
-    const code = (e as { code: ErrorCode }).code;
-    const wait: number | undefined = (e as FacegateError).retryAfterMs;
-    console.log(code === "UNKNOWN_ID", enrolled.shots, p, rule, who[0]?.probability, listed.length, removed, wait);
+    if (!(e instanceof FacegateError)) throw e;
+    const code: ErrorCode = e.code;
+    const wait: number | undefined = e.retryAfterMs;
+    const made = new FacegateError("LOCKED", "locked", { retryAfterMs: 1000 });
+    console.log(code === "UNKNOWN_ID", made.name, made.code, made.retryAfterMs, enrolled.shots, p, rule, who[0]?.probability, listed.length, removed, wait);
   }
   console.log(sface.modelSha256, sfaceFromBytes.rule.threshold, ownModel.embed(bytes).length);
   console.log(shots, damaged, persisted, signedIn[0]?.id, ranked.length, everyone.length, imported, info.provenance, threshold, sha, embedding.length, faces[0]?.box.width);
