@@ -16,8 +16,8 @@ const REGRESSORS: usize = 16;
 pub struct Face {
     /// The face box.
     pub bbox: Rect,
-    /// Detector confidence in 0..=1.
-    pub score: f32,
+    /// The detector's confidence in 0..=1.
+    pub detection_score: f32,
     /// BlazeFace keypoints: image-left eye, image-right eye, nose tip, mouth centre,
     /// image-left ear tragion, image-right ear tragion.
     pub keypoints: [Point; 6],
@@ -121,13 +121,17 @@ fn decode(anchor: Point, reg: &[f32], score: f32, to_frame: &Similarity) -> Face
     for (k, kp) in keypoints.iter_mut().enumerate() {
         *kp = to_frame.apply(Point::new(anchor.x + reg[4 + 2 * k], anchor.y + reg[5 + 2 * k]));
     }
-    Face { bbox: Rect { x: centre.x - width / 2.0, y: centre.y - height / 2.0, width, height }, score, keypoints }
+    Face {
+        bbox: Rect { x: centre.x - width / 2.0, y: centre.y - height / 2.0, width, height },
+        detection_score: score,
+        keypoints,
+    }
 }
 
 /// Weighted non-maximum suppression (as in MediaPipe): the best remaining face absorbs every
 /// face overlapping it by more than `iou`; box and keypoints become the score-weighted mean.
 pub fn weighted_nms(mut faces: Vec<Face>, iou: f32) -> Vec<Face> {
-    faces.sort_by(|a, b| b.score.total_cmp(&a.score));
+    faces.sort_by(|a, b| b.detection_score.total_cmp(&a.detection_score));
     let mut out = Vec::new();
     while !faces.is_empty() {
         let best = faces[0].bbox;
@@ -135,8 +139,8 @@ pub fn weighted_nms(mut faces: Vec<Face>, iou: f32) -> Vec<Face> {
         faces = rest;
         // The best face overlaps itself, so the cluster is never empty.
         let Some(top) = cluster.first() else { break };
-        let total: f32 = cluster.iter().map(|f| f.score).sum();
-        let mean = |get: &dyn Fn(&Face) -> f32| cluster.iter().map(|f| get(f) * f.score).sum::<f32>() / total;
+        let total: f32 = cluster.iter().map(|f| f.detection_score).sum();
+        let mean = |get: &dyn Fn(&Face) -> f32| cluster.iter().map(|f| get(f) * f.detection_score).sum::<f32>() / total;
         let mut merged = top.clone();
         merged.bbox = Rect {
             x: mean(&|f| f.bbox.x),
@@ -157,7 +161,11 @@ mod tests {
     use super::*;
 
     fn face(x: f32, score: f32) -> Face {
-        Face { bbox: Rect { x, y: 0.0, width: 10.0, height: 10.0 }, score, keypoints: [Point::new(x, 0.0); 6] }
+        Face {
+            bbox: Rect { x, y: 0.0, width: 10.0, height: 10.0 },
+            detection_score: score,
+            keypoints: [Point::new(x, 0.0); 6],
+        }
     }
 
     #[test]
@@ -175,7 +183,7 @@ mod tests {
     fn nms_merges_overlaps_weighted_by_score_and_keeps_separate_faces() {
         let out = weighted_nms(vec![face(0.0, 0.9), face(50.0, 0.8), face(2.0, 0.3)], 0.3);
         assert_eq!(out.len(), 2);
-        assert_eq!(out[0].score, 0.9);
+        assert_eq!(out[0].detection_score, 0.9);
         let expected = (0.0 * 0.9 + 2.0 * 0.3) / 1.2;
         assert!((out[0].bbox.x - expected).abs() < 1e-5);
         assert!((out[0].keypoints[3].x - expected).abs() < 1e-5);

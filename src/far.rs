@@ -334,13 +334,14 @@ impl Acceptance {
     /// the two clear-cut cases: nobody can pass, or the best passes for sure while nobody else can
     /// pass or come within the margin of it. Otherwise identify runs the mirror pass.
     pub fn is_settled(&self, rule: &Rule, scored: &[(String, Verification)]) -> bool {
-        let can_pass =
-            |v: &Verification| quick_range(rule, v).1 >= self.threshold && v.score + QuickMargin::COSINE >= self.cosine;
+        let can_pass = |v: &Verification| {
+            quick_range(rule, v).1 >= self.threshold && v.similarity + QuickMargin::COSINE >= self.cosine
+        };
         let Some(best) = (0..scored.len()).max_by(|&a, &b| scored[a].1.value().total_cmp(&scored[b].1.value())) else {
             return true;
         };
         let best_low = quick_range(rule, &scored[best].1).0;
-        let sure = best_low >= self.threshold && scored[best].1.score - QuickMargin::COSINE >= self.cosine;
+        let sure = best_low >= self.threshold && scored[best].1.similarity - QuickMargin::COSINE >= self.cosine;
         let mut others = scored.iter().enumerate().filter(|&(i, _)| i != best).map(|(_, (_, v))| v);
         if !sure {
             return !can_pass(&scored[best].1) && others.all(|v| !can_pass(v));
@@ -355,11 +356,11 @@ impl Acceptance {
         scored.sort_by(|a, b| b.1.value().total_cmp(&a.1.value()));
         let runner_up = scored.get(1).map(|(_, v)| v.value());
         match scored.first() {
-            Some((_, best)) if self.accepts_best(best.value(), best.score, runner_up) => {}
+            Some((_, best)) if self.accepts_best(best.value(), best.similarity, runner_up) => {}
             _ => return Vec::new(),
         }
-        let accepted = scored.into_iter().filter(|(_, v)| self.accepts(v.value(), v.score));
-        accepted.take(k).map(|(id, v)| Candidate { id, score: v.score, probability: v.probability }).collect()
+        let accepted = scored.into_iter().filter(|(_, v)| self.accepts(v.value(), v.similarity));
+        accepted.take(k).map(|(id, v)| Candidate { id, similarity: v.similarity, probability: v.probability }).collect()
     }
 }
 
@@ -373,7 +374,7 @@ pub fn quick_range(rule: &Rule, v: &Verification) -> (f32, f32) {
             let z = logit(f64::from(p));
             (sigmoid(z - margin) as f32, sigmoid(z + margin) as f32)
         }
-        None => (v.score - margin as f32, v.score + margin as f32),
+        None => (v.similarity - margin as f32, v.similarity + margin as f32),
     }
 }
 
@@ -463,8 +464,8 @@ mod tests {
 
     #[test]
     fn a_quick_answer_is_settled_only_when_no_full_embedding_within_the_margin_changes_it() {
-        let v = |score: f32, probability: Option<f32>| Verification {
-            score,
+        let v = |similarity: f32, probability: Option<f32>| Verification {
+            similarity,
             probability,
             threshold: 0.5,
             is_match: false,

@@ -549,10 +549,10 @@ mod tests {
     fn verify_compares_with_the_mean_of_the_shots() {
         let g = gallery();
         let v = block_on(g.verify("alice", &e(&[1.0, 0.1, 0.0]))).unwrap();
-        assert!(v.is_match && v.score > 0.99 && v.threshold == 0.5 && v.probability.is_none(), "{v:?}");
+        assert!(v.is_match && v.similarity > 0.99 && v.threshold == 0.5 && v.probability.is_none(), "{v:?}");
         assert!(!block_on(g.verify("alice", &e(&[0.0, 0.0, 1.0]))).unwrap().is_match);
         let bob = block_on(g.verify("bob", &e(&[0.1, 1.0, 0.0]))).unwrap();
-        assert!(bob.score > 0.999, "{bob:?}");
+        assert!(bob.similarity > 0.999, "{bob:?}");
         let unknown = block_on(g.verify("carol", &e(&[1.0, 0.0, 0.0])));
         assert!(matches!(unknown, Err(Error::UnknownIdentity(id)) if id == "carol"));
     }
@@ -572,7 +572,7 @@ mod tests {
         // Cosine 0.55, within the margin of 0.5: the full embedding decides.
         let near = e(&[0.55, (1.0f32 - 0.55 * 0.55).sqrt(), 0.0]);
         let v = block_on(g.verify_in_steps("alice", &near, || complete(&[0.0, 0.0, 1.0]))).unwrap();
-        assert!(!v.is_match && v.score.abs() < 1e-6 && completed.get() == 1, "{v:?}");
+        assert!(!v.is_match && v.similarity.abs() < 1e-6 && completed.get() == 1, "{v:?}");
         let failed = block_on(g.verify_in_steps("alice", &near, || Err(Error::NoFace)));
         assert!(matches!(failed, Err(Error::NoFace)));
     }

@@ -124,7 +124,7 @@ impl Pipeline {
     fn confirmed(&self, frame: &Frame, detections: &[Face]) -> Result<Vec<Face>> {
         let mut out = Vec::new();
         for face in detections.iter().filter(|f| f.bbox.width >= self.options.min_face as f32) {
-            if face.score >= CONFIRM_BELOW || self.landmarker.mesh(frame, face)?.presence >= MIN_PRESENCE {
+            if face.detection_score >= CONFIRM_BELOW || self.landmarker.mesh(frame, face)?.presence >= MIN_PRESENCE {
                 out.push(face.clone());
             }
         }

@@ -164,16 +164,16 @@ impl Rule {
                 template.as_slice().len()
             )));
         }
-        let score = template.cosine(probe);
+        let similarity = template.cosine(probe);
         let threshold = self.threshold();
         let (probability, value) = match self {
-            Rule::Cosine(_) => (None, score),
+            Rule::Cosine(_) => (None, similarity),
             Rule::Head { head, .. } => {
                 let p = head.probability(template, probe)? as f32;
                 (Some(p), p)
             }
         };
-        Ok(Verification { score, probability, threshold, is_match: value >= threshold, rule: self.name() })
+        Ok(Verification { similarity, probability, threshold, is_match: value >= threshold, rule: self.name() })
     }
 
     /// Decides on `quick` (the first step of a [`Probe`](crate::embed::Probe)) when that decision
@@ -197,7 +197,7 @@ impl Rule {
     pub fn clearance(&self, verification: &Verification) -> f32 {
         match (self, verification.probability) {
             (Rule::Head { threshold, .. }, Some(p)) => (logit(f64::from(p)) - logit(f64::from(*threshold))) as f32,
-            _ => verification.score - verification.threshold,
+            _ => verification.similarity - verification.threshold,
         }
     }
 
@@ -233,10 +233,10 @@ impl Rule {
 #[serde(rename_all = "camelCase")]
 pub struct Verification {
     /// Cosine similarity between the probe and the identity's template.
-    pub score: f32,
+    pub similarity: f32,
     /// With a head: the calibrated probability that the probe is the enrolled person.
     pub probability: Option<f32>,
-    /// The threshold the deciding value (probability with a head, else score) was compared with.
+    /// The threshold the deciding value (probability with a head, else similarity) was compared with.
     pub threshold: f32,
     /// The deciding value reached the threshold.
     pub is_match: bool,
@@ -245,9 +245,9 @@ pub struct Verification {
 }
 
 impl Verification {
-    /// The value the rule decides on and ranks by: the probability with a head, else the score.
+    /// The value the rule decides on and ranks by: the probability with a head, else the similarity.
     pub fn value(&self) -> f32 {
-        self.probability.unwrap_or(self.score)
+        self.probability.unwrap_or(self.similarity)
     }
 }
 
@@ -257,7 +257,7 @@ pub struct Candidate {
     /// The enrolled id.
     pub id: String,
     /// Cosine similarity with that identity's template.
-    pub score: f32,
+    pub similarity: f32,
     /// With a head: the calibrated probability that the probe is this person.
     pub probability: Option<f32>,
 }

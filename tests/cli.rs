@@ -42,7 +42,7 @@ fn compare_tells_same_from_different() {
     assert_eq!(same["same"], true, "{same}");
     let diff = compare(&img("Colin_Powell", 1), &img("Serena_Williams", 1), &[]);
     assert_eq!(diff["same"], false, "{diff}");
-    assert!(same["score"].as_f64() > diff["score"].as_f64());
+    assert!(same["similarity"].as_f64() > diff["similarity"].as_f64());
     assert!(same["box1"]["width"].as_f64().unwrap() > 50.0);
 }
 
@@ -134,7 +134,7 @@ fn compare_decides_by_the_bundled_head_unless_told_cosine() {
     let cosine = compare(&powell1, &powell2, &["--head", "cosine"]);
     assert_eq!(head["same"], true, "{head}");
     assert_eq!(cosine["same"], true, "{cosine}");
-    assert_eq!(head["score"], cosine["score"], "the cosine score does not depend on the rule");
+    assert_eq!(head["similarity"], cosine["similarity"], "the cosine similarity does not depend on the rule");
 
     assert_eq!(head["rule"], "logistic-chi2", "{head}");
     let (p, t) = (head["probability"].as_f64().unwrap(), head["threshold"].as_f64().unwrap());
@@ -143,7 +143,7 @@ fn compare_decides_by_the_bundled_head_unless_told_cosine() {
     assert_eq!(cosine["rule"], "cosine", "{cosine}");
     assert!(cosine["probability"].is_null(), "{cosine}");
     assert!((cosine["threshold"].as_f64().unwrap() - 0.432).abs() < 1e-6, "{cosine}");
-    assert!(cosine["score"].as_f64().unwrap() >= 0.432, "{cosine}");
+    assert!(cosine["similarity"].as_f64().unwrap() >= 0.432, "{cosine}");
 
     let head_diff = compare(&powell1, &serena, &[]);
     let cosine_diff = compare(&powell1, &serena, &["--head", "cosine"]);

@@ -49,7 +49,7 @@ fn finds_the_astronauts_face_with_landmarks_in_place() {
     let [left_eye, right_eye, nose, mouth, ..] = f.keypoints;
     assert!(left_eye.x < right_eye.x && (left_eye.y - right_eye.y).abs() < 12.0);
     assert!(nose.y > left_eye.y && mouth.y > nose.y);
-    assert!(f.score > 0.75);
+    assert!(f.detection_score > 0.75);
 }
 
 #[test]

@@ -48,7 +48,7 @@ fn sface_gives_128_d_unit_vectors_and_its_own_rule_decides_lfw_pairs() {
         }
         let v = rule.decide(&a, &b).unwrap();
         right += usize::from(v.is_match == pair.same);
-        if pair.same { &mut same } else { &mut different }.push(v.score);
+        if pair.same { &mut same } else { &mut different }.push(v.similarity);
     }
     let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
     assert!(mean(&same) - mean(&different) > 0.4, "same {same:?}, different {different:?}");
@@ -77,7 +77,7 @@ fn sface_signs_in_by_identification_with_its_own_far_table() {
     for name in enrolled {
         let found = block_on(gallery.identify_with(&face(name, 2), &sign_in)).unwrap();
         assert_eq!(found.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [name], "{found:?}");
-        assert!(found[0].score >= at(enrolled.len()), "{found:?}");
+        assert!(found[0].similarity >= at(enrolled.len()), "{found:?}");
     }
     for (name, n) in [("Aaron_Eckhart", 1), ("AJ_Cook", 1), ("Jennifer_Aniston", 1)] {
         let found = block_on(gallery.identify_with(&face(name, n), &sign_in)).unwrap();
@@ -149,7 +149,7 @@ fn the_cli_compares_with_sface_by_its_own_rule_and_refuses_the_bundled_head() {
     assert_eq!(same["threshold"].as_f64().unwrap() as f32, Threshold::SFACE.cosine);
     let native = embed(sface(), &LfwImage { name: "Colin_Powell".into(), number: 1 })
         .cosine(&embed(sface(), &LfwImage { name: "Colin_Powell".into(), number: 2 }));
-    assert!((same["score"].as_f64().unwrap() as f32 - native).abs() < 1e-6, "{same} vs {native}");
+    assert!((same["similarity"].as_f64().unwrap() as f32 - native).abs() < 1e-6, "{same} vs {native}");
     let (ok, other, _) = compare(&serena, &[]);
     assert!(ok && other.contains("\"same\":false"), "{other}");
     let (ok, _, err) = compare(&powell2, &["--head", "bundled"]);

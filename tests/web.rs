@@ -84,7 +84,7 @@ async fn enroll_verify_identify_list_remove_round_trip() {
     assert_eq!(get(&first, "id").as_string().as_deref(), Some("obama"));
     assert_eq!(get(&first, "shots").as_f64(), Some(1.0));
     assert!(get(&get(&first, "box"), "width").as_f64().unwrap() > 50.0);
-    assert!(get(&first, "score").as_f64().unwrap() > 0.6);
+    assert!(get(&first, "detectionScore").as_f64().unwrap() > 0.6);
     let second = ok(fv.enroll("obama".into(), mirror_of(OBAMA))).await;
     assert_eq!(get(&second, "shots").as_f64(), Some(2.0));
     ok(fv.enroll("biden".into(), bytes(BIDEN))).await;
@@ -99,7 +99,7 @@ async fn enroll_verify_identify_list_remove_round_trip() {
     let other = ok(fv.verify("obama".into(), mirror_of(BIDEN))).await;
     assert_eq!(get(&other, "isMatch").as_bool(), Some(false));
     assert!(get(&other, "probability").as_f64().unwrap() < 0.01, "{other:?}");
-    assert!(get(&same, "score").as_f64() > get(&other, "score").as_f64());
+    assert!(get(&same, "similarity").as_f64() > get(&other, "similarity").as_f64());
 
     let ranked: Array = ok(fv.identify(mirror_of(BIDEN), opts(&[("topK", 3.into())]))).await.into();
     assert_eq!(ranked.length(), 1, "only Biden passes the head's threshold");

@@ -88,7 +88,7 @@ $("enroll").onclick = async () => {
       last = await fv.enroll(name, cam.frame());
       await new Promise((r) => setTimeout(r, 400));
     }
-    show("enroll-result", `enrolled ${last.id}: ${last.shots} shot(s), detector score ${last.score.toFixed(2)}`, true);
+    show("enroll-result", `enrolled ${last.id}: ${last.shots} shot(s), detection score ${last.detectionScore.toFixed(2)}`, true);
     refresh();
   } catch (e) { show("enroll-result", describe(e), false); }
 };
@@ -97,7 +97,7 @@ $("verify").onclick = async () => {
   try {
     needCamera();
     const [v, ms] = await timed(() => fv.verify($("verify-name").value, cam.frame()));
-    const value = v.probability === null ? `score ${v.score.toFixed(3)}` : `p(same) ${v.probability.toFixed(3)} (score ${v.score.toFixed(3)})`;
+    const value = v.probability === null ? `similarity ${v.similarity.toFixed(3)}` : `p(same) ${v.probability.toFixed(3)} (similarity ${v.similarity.toFixed(3)})`;
     show("verify-result", `${v.isMatch ? "MATCH" : "no match"}: ${value} vs threshold ${v.threshold.toFixed(3)} (${ms.toFixed(0)} ms)`, v.isMatch);
   } catch (e) { show("verify-result", describe(e), false); }
 };
@@ -107,7 +107,7 @@ $("identify").onclick = async () => {
     needCamera();
     const [ranked, ms] = await timed(() => fv.identify(cam.frame(), { topK: 3 }));
     show("verify-result", ranked.length
-      ? ranked.map((c) => `${c.id} ${c.probability === null ? c.score.toFixed(3) : `p ${c.probability.toFixed(3)}`}`).join(", ") + ` (${ms.toFixed(0)} ms)`
+      ? ranked.map((c) => `${c.id} ${c.probability === null ? c.similarity.toFixed(3) : `p ${c.probability.toFixed(3)}`}`).join(", ") + ` (${ms.toFixed(0)} ms)`
       : `unknown: nobody passes the threshold (${ms.toFixed(0)} ms)`, ranked.length > 0);
   } catch (e) { show("verify-result", describe(e), false); }
 };

@@ -104,7 +104,8 @@ struct EnrollResult<'a> {
     shots: usize,
     #[serde(rename = "box")]
     bbox: Rect,
-    score: f32,
+    #[serde(rename = "detectionScore")]
+    detection_score: f32,
 }
 
 #[derive(Serialize)]
@@ -119,7 +120,8 @@ struct VerifyResult {
 struct DetectedFace {
     #[serde(rename = "box")]
     bbox: Rect,
-    score: f32,
+    #[serde(rename = "detectionScore")]
+    detection_score: f32,
 }
 
 /// One entry of `list()`: an enrollment, or a record that is not used, flagged with the reason.
@@ -406,7 +408,7 @@ impl FaceVerifier {
                 id: enrollment.id(),
                 shots: enrollment.shots().len(),
                 bbox: face.bbox,
-                score: face.score,
+                detection_score: face.detection_score,
             })
         })
     }
@@ -514,7 +516,7 @@ impl FaceVerifier {
         })
     }
 
-    /// Every face in `source` (no minimum-size filter), best score first: for live previews.
+    /// Every face in `source` (no minimum-size filter), best detection score first: for live previews.
     #[wasm_bindgen(unchecked_return_type = "DetectedFace[]")]
     pub fn detect(
         &self,
@@ -522,7 +524,12 @@ impl FaceVerifier {
     ) -> Result<JsValue, JsValue> {
         let frame = source::frame_from(&source)?;
         let faces = self.inner.pipeline.faces(&frame)?;
-        to_js(&faces.iter().map(|f| DetectedFace { bbox: f.bbox, score: f.score }).collect::<Vec<_>>())
+        to_js(
+            &faces
+                .iter()
+                .map(|f| DetectedFace { bbox: f.bbox, detection_score: f.detection_score })
+                .collect::<Vec<_>>(),
+        )
     }
 
     /// How long each stage takes on the one face in `source`: `runs` passes (default 20, at most

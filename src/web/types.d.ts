@@ -46,20 +46,22 @@ export interface CreateOptions {
 export interface LoadProgress { file: "facegate_bg.wasm" | "sface.onnx"; loaded: number; total: number | null }
 /** Anything a frame can be read from; a `Uint8Array` holds JPEG or PNG bytes (other formats: `createImageBitmap(blob)`). */
 export type FaceSource = HTMLVideoElement | HTMLCanvasElement | HTMLImageElement | ImageBitmap | ImageData | Uint8Array;
-export interface EnrollResult { id: string; shots: number; box: Box; score: number }
+/** `detectionScore`: the face detector's confidence in 0..1. */
+export interface EnrollResult { id: string; shots: number; box: Box; detectionScore: number }
 export interface VerifyResult {
   isMatch: boolean;
   /** Cosine similarity with the enrolled template. */
-  score: number;
+  similarity: number;
   /** Calibrated probability of the same person (with a head; null with "cosine"). */
   probability: number | null;
-  /** What the deciding value (probability, else score) was compared with. */
+  /** What the deciding value (probability, else similarity) was compared with. */
   threshold: number;
   /** "cosine" or the head's kind, e.g. "logistic-chi2". */
   rule: string;
   box: Box;
 }
-export interface Candidate { id: string; score: number; probability: number | null }
+/** `similarity`: cosine similarity with that person's template. */
+export interface Candidate { id: string; similarity: number; probability: number | null }
 /** Options of `identify`; the defaults sign in (one candidate, system FAR 1e-3, a margin). */
 export interface IdentifyOptions {
   /** Candidates returned at most (default 1). */
@@ -78,7 +80,8 @@ export interface IdentifyOptions {
 export interface ImportOptions { mode?: "merge" | "replace" }
 /** Options of `Camera.start`. */
 export interface CameraOptions { facingMode?: "user" | "environment"; width?: number; height?: number; deviceId?: string }
-export interface DetectedFace { box: Box; score: number }
+/** `detectionScore`: the face detector's confidence in 0..1. */
+export interface DetectedFace { box: Box; detectionScore: number }
 /**
  * An entry of `list()`: an enrollment, or a stored record that cannot be used (unreadable, or made
  * by another model) flagged with the reason; verify and identify skip it, `remove` deletes it.

@@ -1,4 +1,4 @@
-// SFace in the built package: the browser's scores of 20 LFW pairs match the native CLI's with
+// SFace in the built package: the browser's cosine similarities of 20 LFW pairs match the native CLI's with
 // both models, and the SFace file is fetched only when `create({ model: "sface" })` asks for it.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
@@ -36,20 +36,20 @@ function pairs(n) {
   return [...same, ...other];
 }
 
-/** The native CLI's cosine score of a pair (each model with its default options), or null
+/** The native CLI's cosine similarity of a pair (each model with its default options), or null
  * when a photo does not show exactly one face. */
 function nativeScore(model, [a, b]) {
   try {
     const out = execFileSync(cli, ["compare", join(lfw, a), join(lfw, b), "--json", "--head", "cosine", "--model", model],
       { stdio: ["ignore", "pipe", "pipe"] });
-    return JSON.parse(out.toString()).score;
+    return JSON.parse(out.toString()).similarity;
   } catch (e) {
     if (/MULTIPLE_FACES|NO_FACE|FACE_TOO_SMALL/.test(String(e.stderr))) return null;
     throw e;
   }
 }
 
-test("the browser's scores of 20 LFW pairs match the native CLI's with both models", async () => {
+test("the browser's similarities of 20 LFW pairs match the native CLI's with both models", async () => {
   const chosen = pairs(15);
   const native = {};
   for (const model of ["mobilefacenet", "sface"]) native[model] = chosen.map((p) => nativeScore(model, p));
@@ -88,7 +88,7 @@ test("the browser's scores of 20 LFW pairs match the native CLI's with both mode
     for (const model of ["mobilefacenet", "sface"]) {
       const diffs = picked.map((i, k) => Math.abs(browserScores[model][k] - native[model][i]));
       const worst = Math.max(...diffs);
-      console.log(`${model}: 20 pairs, largest |browser - native| score difference ${worst.toExponential(2)}`);
+      console.log(`${model}: 20 pairs, largest |browser - native| similarity difference ${worst.toExponential(2)}`);
       assert.ok(worst <= 1e-4, `${model}: ${JSON.stringify({ browser: browserScores[model], diffs })}`);
     }
     // Same and different people are told apart by SFace's own rule in the browser too.

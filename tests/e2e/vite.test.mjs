@@ -29,7 +29,7 @@ const check = `
     const worker = await createWorkerVerifier({ storage: "memory" });
     await worker.enroll("powell", await lfw("Colin_Powell/Colin_Powell_0001.jpg"));
     const inWorker = await worker.verify("powell", await lfw("Colin_Powell/Colin_Powell_0002.jpg"));
-    window.result = { same: same.isMatch, other: other.isMatch, worker: inWorker.score === same.score };
+    window.result = { same: same.isMatch, other: other.isMatch, worker: typeof same.similarity === "number" && inWorker.similarity === same.similarity };
     window.progress = progress;
     window.ready = true;
   } catch (e) { window.failed = (e.code ?? "") + " " + (e.message ?? e); }`;

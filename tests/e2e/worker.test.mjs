@@ -80,7 +80,10 @@ test("the worker answers as the main thread does, errors keep their codes", asyn
     assert.deepEqual(r.fromEntry, ["INVALID_FRAME", true, true], "the entry's own error is a FacegateError");
     assert.deepEqual(r.notErrors, [false, false, false, false, false], "only Errors named FacegateError with a code are");
     assert.equal(r.imported, 1);
-    assert.equal(r.afterImport.score, r.inWorker.same.score);
+    assert.equal(typeof r.inWorker.same.similarity, "number");
+    assert.equal(r.inWorker.same.score, undefined, "`score` was renamed");
+    assert.equal(r.afterImport.similarity, r.inWorker.same.similarity);
+    assert.equal(typeof r.inWorker.detect[0].detectionScore, "number");
     assert.equal(r.progressed.file, "facegate_bg.wasm");
   });
 });

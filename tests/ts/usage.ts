@@ -48,6 +48,8 @@ export async function usage(video: HTMLVideoElement, bytes: Uint8Array, head: Ui
   const enrolled: EnrollResult = await fv.enroll("alice", cam.frame());
   const v: VerifyResult = await fv.verify("alice", video);
   const p: number | null = v.probability;
+  const similarity: number = v.similarity; // cosine similarity; detectionScore is the detector's confidence
+  const confidence: number = enrolled.detectionScore;
   const rule: string = v.rule;
   const who: Candidate[] = await fv.identify(bytes, { topK: 3 });
   const signedIn: Candidate[] = await fv.identify(bytes, { far: 1e-4, margin: 0.05 });
@@ -79,5 +81,5 @@ export async function usage(video: HTMLVideoElement, bytes: Uint8Array, head: Ui
     console.log(code === "UNKNOWN_ID", made.name, made.code, made.retryAfterMs, enrolled.shots, p, rule, who[0]?.probability, listed.length, removed, wait);
   }
   console.log(sface.modelSha256, sfaceFromBytes.rule.threshold, ownModel.embed(bytes).length);
-  console.log(shots, damaged, persisted, signedIn[0]?.id, ranked.length, everyone.length, imported, info.provenance, threshold, sha, embedding.length, faces[0]?.box.width);
+  console.log(shots, damaged, persisted, signedIn[0]?.id, ranked.length, everyone.length, imported, info.provenance, threshold, sha, embedding.length, faces[0]?.box.width, faces[0]?.detectionScore, similarity, confidence, who[0]?.similarity);
 }

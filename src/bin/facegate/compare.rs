@@ -35,7 +35,7 @@ pub fn run(args: CompareArgs) -> Result<()> {
     let v = block_on(gallery.verify("img1", &b.embedding))?;
     let rule = v.rule;
     if args.json {
-        let out = json!({"same": v.is_match, "score": v.score, "probability": v.probability,
+        let out = json!({"same": v.is_match, "similarity": v.similarity, "probability": v.probability,
             "threshold": v.threshold, "rule": rule, "box1": a.face.bbox, "box2": b.face.bbox});
         println!("{out}");
         return Ok(());
@@ -43,21 +43,21 @@ pub fn run(args: CompareArgs) -> Result<()> {
     let verdict = if v.is_match { "same person" } else { "different people" };
     match v.probability {
         Some(p) => println!(
-            "{verdict}: p(same) {p:.4}, threshold {:.4} ({rule} head); cosine score {:.4}",
-            v.threshold, v.score
+            "{verdict}: p(same) {p:.4}, threshold {:.4} ({rule} head); cosine similarity {:.4}",
+            v.threshold, v.similarity
         ),
-        None => println!("{verdict}: cosine score {:.4}, threshold {:.4}", v.score, v.threshold),
+        None => println!("{verdict}: cosine similarity {:.4}, threshold {:.4}", v.similarity, v.threshold),
     }
     for (path, d) in [(&args.img1, &a), (&args.img2, &b)] {
         let r = d.face.bbox;
         println!(
-            "  {}: face at ({:.0}, {:.0}) {:.0}x{:.0}, detector score {:.2}",
+            "  {}: face at ({:.0}, {:.0}) {:.0}x{:.0}, detection score {:.2}",
             path.display(),
             r.x,
             r.y,
             r.width,
             r.height,
-            d.face.score
+            d.face.detection_score
         );
     }
     Ok(())

@@ -91,7 +91,7 @@ fn row(rule: &Rule, images: &[&Embedding], i: usize, from: usize) -> Result<(Vec
     let mut out = (Vec::with_capacity(images.len() - from), Vec::with_capacity(images.len() - from));
     for probe in &images[from..] {
         let v = rule.decide(&template, probe)?;
-        out.0.push(v.score);
+        out.0.push(v.similarity);
         out.1.push(v.value());
     }
     Ok(out)

@@ -90,8 +90,8 @@ pub fn run(args: IdentifyArgs) -> Result<()> {
     } else {
         for c in ranked {
             match c.probability {
-                Some(p) => println!("{}\tp(same) {p:.4}\tcosine {:.4}", c.id, c.score),
-                None => println!("{}\tcosine {:.4}", c.id, c.score),
+                Some(p) => println!("{}\tp(same) {p:.4}\tcosine {:.4}", c.id, c.similarity),
+                None => println!("{}\tcosine {:.4}", c.id, c.similarity),
             }
         }
     }
