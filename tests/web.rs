@@ -215,7 +215,7 @@ async fn wait(p: js_sys::Promise) -> JsValue {
 #[wasm_bindgen_test]
 async fn every_source_kind_gives_the_same_embedding() {
     let fv = open("facegate-test-sources").await;
-    let reference = fv.embed(bytes(OBAMA)).unwrap().to_vec();
+    let reference = JsFuture::from(fv.embed(bytes(OBAMA))).await.unwrap().unchecked_into::<Float32Array>().to_vec();
     assert_eq!(reference.len(), 192);
     let window = web_sys::window().unwrap();
     let document = window.document().unwrap();
@@ -241,7 +241,7 @@ async fn every_source_kind_gives_the_same_embedding() {
     let url = canvas.to_data_url_with_type_and_encoder_options("image/webp", &1.0.into()).unwrap();
     let webp: Vec<u8> = window.atob(url.split_once(',').unwrap().1).unwrap().chars().map(|c| c as u8).collect();
     assert_eq!(&webp[8..12], b"WEBP");
-    let refused = fv.embed(bytes(&webp)).unwrap_err();
+    let refused = JsFuture::from(fv.embed(bytes(&webp))).await.unwrap_err();
     assert_eq!(get(&refused, "code"), "INVALID_FRAME");
     assert!(get(&refused, "message").as_string().unwrap().contains("createImageBitmap"));
     bag.set_type("image/webp");
@@ -256,7 +256,11 @@ async fn every_source_kind_gives_the_same_embedding() {
         ("img", img.into()),
         ("WebP ImageBitmap", webp_bitmap),
     ] {
-        let e = fv.embed(source).unwrap_or_else(|e| panic!("{what}: {:?}", get(&e, "message"))).to_vec();
+        let e = JsFuture::from(fv.embed(source))
+            .await
+            .unwrap_or_else(|e| panic!("{what}: {:?}", get(&e, "message")))
+            .unchecked_into::<Float32Array>()
+            .to_vec();
         let cosine: f32 = e.iter().zip(&reference).map(|(a, b)| a * b).sum();
         // Browsers decode JPEG slightly differently from the `image` crate.
         assert!(cosine > 0.97, "{what}: cosine {cosine}");

@@ -189,7 +189,7 @@ function startWorker() {
 
 /**
  * A FaceVerifier running in a Web Worker (pkg/worker.js), so the page never waits on the models:
- * the same API, but every method returns a promise (`detect` and `embed` too).
+ * the same API, every method returning a promise as on the main thread.
  */
 class WorkerVerifier {
   #worker;

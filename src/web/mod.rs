@@ -178,6 +178,15 @@ struct RuleInfo<'a> {
     provenance: String,
 }
 
+/// A promise already settled with `result`: the methods that work synchronously (`detect`, `embed`,
+/// `profile`) still return promises, as in worker mode, and their errors are rejections.
+fn settled(result: Result<JsValue, JsValue>) -> js_sys::Promise {
+    match result {
+        Ok(value) => js_sys::Promise::resolve(&value),
+        Err(error) => js_sys::Promise::reject(&error),
+    }
+}
+
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     value
         .serialize(
@@ -517,50 +526,51 @@ impl FaceVerifier {
     }
 
     /// Every face in `source` (no minimum-size filter), best detection score first: for live previews.
-    #[wasm_bindgen(unchecked_return_type = "DetectedFace[]")]
-    pub fn detect(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "FaceSource")] source: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let frame = source::frame_from(&source)?;
-        let faces = self.inner.pipeline.faces(&frame)?;
-        to_js(
-            &faces
-                .iter()
-                .map(|f| DetectedFace { bbox: f.bbox, detection_score: f.detection_score })
-                .collect::<Vec<_>>(),
-        )
+    /// Asynchronous like every method (worker mode's too), though the work is done when it is called.
+    #[wasm_bindgen(unchecked_return_type = "Promise<DetectedFace[]>")]
+    pub fn detect(&self, #[wasm_bindgen(unchecked_param_type = "FaceSource")] source: JsValue) -> js_sys::Promise {
+        settled((|| {
+            let frame = source::frame_from(&source)?;
+            let faces = self.inner.pipeline.faces(&frame)?;
+            to_js(
+                &faces
+                    .iter()
+                    .map(|f| DetectedFace { bbox: f.bbox, detection_score: f.detection_score })
+                    .collect::<Vec<_>>(),
+            )
+        })())
     }
 
     /// How long each stage takes on the one face in `source`: `runs` passes (default 20, at most
     /// 1000) after a warm-up, each reading the source again; median, p10 and p90 in ms of
     /// reading, detection, landmarks + alignment, embedding and their total, as `facegate bench`
     /// prints natively. It blocks for the whole run: call it in a worker or while nothing moves.
-    #[wasm_bindgen(unchecked_return_type = "StageTimes")]
+    #[wasm_bindgen(unchecked_return_type = "Promise<StageTimes>")]
     pub fn profile(
         &self,
         #[wasm_bindgen(unchecked_param_type = "FaceSource")] source: JsValue,
         runs: Option<u32>,
-    ) -> Result<JsValue, JsValue> {
-        let performance = js_sys::Reflect::get(&js_sys::global(), &"performance".into())?;
-        let performance: web_sys::Performance = performance.dyn_into()?;
-        let runs = runs.map_or(20, |r| r as usize);
-        let times = crate::profile::profile(
-            &self.inner.pipeline,
-            Selection::Single,
-            runs,
-            || source::frame_from(&source),
-            || performance.now(),
-        )?;
-        to_js(&times)
+    ) -> js_sys::Promise {
+        settled((|| {
+            let performance = js_sys::Reflect::get(&js_sys::global(), &"performance".into())?;
+            let performance: web_sys::Performance = performance.dyn_into()?;
+            let runs = runs.map_or(20, |r| r as usize);
+            let times = crate::profile::profile(
+                &self.inner.pipeline,
+                Selection::Single,
+                runs,
+                || source::frame_from(&source),
+                || performance.now(),
+            )?;
+            to_js(&times)
+        })())
     }
 
     /// The unit-length embedding of the one face in `source`.
-    pub fn embed(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "FaceSource")] source: JsValue,
-    ) -> Result<js_sys::Float32Array, JsValue> {
-        let (_, embedding) = self.inner.one_face(&source)?;
-        Ok(js_sys::Float32Array::from(embedding.as_slice()))
+    #[wasm_bindgen(unchecked_return_type = "Promise<Float32Array>")]
+    pub fn embed(&self, #[wasm_bindgen(unchecked_param_type = "FaceSource")] source: JsValue) -> js_sys::Promise {
+        settled(
+            self.inner.one_face(&source).map(|(_, embedding)| js_sys::Float32Array::from(embedding.as_slice()).into()),
+        )
     }
 }

@@ -71,7 +71,7 @@ test("enroll from the camera, survive a reload, verify and identify across camer
       jt.push(performance.now() - t);
     }
     jt.sort((a, b) => a - b);
-    return { camera: times[10], jpeg: jt[10], stages: fv.profile(jpeg, 20) };
+    return { camera: times[10], jpeg: jt[10], stages: await fv.profile(jpeg, 20) };
   });
   const native = JSON.parse(execFileSync(cli, ["bench", lfwImage("Colin_Powell", 2), "--runs", "20", "--json"]).toString()).profile;
   // verify embeds the probe in two steps (the mirror image only when unclear); the profile below

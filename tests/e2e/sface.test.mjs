@@ -66,15 +66,15 @@ test("the browser's similarities of 20 LFW pairs match the native CLI's with bot
         const fv = await FaceVerifier.create({ model, storage: "memory" });
         out[model] = [];
         for (const [a, b] of list) {
-          const [x, y] = [fv.embed(await lfw(a)), fv.embed(await lfw(b))];
+          const [x, y] = [await fv.embed(await lfw(a)), await fv.embed(await lfw(b))];
           out[model].push(x.reduce((s, v, i) => s + v * y[i], 0));
         }
         const photo = await lfw(list[0][0]);
-        out[`${model}Dim`] = fv.embed(photo).length;
+        out[`${model}Dim`] = (await fv.embed(photo)).length;
         const times = [];
         for (let i = 0; i < 5; i++) {
           const t = performance.now();
-          fv.embed(photo);
+          await fv.embed(photo);
           times.push(performance.now() - t);
         }
         out[`${model}Ms`] = times.sort((a, b) => a - b)[2];
@@ -108,7 +108,7 @@ test("the SFace file is requested only by create({ model: \"sface\" }), and byte
 
     const defaults = await tab.evaluate(async () => {
       const fv = await FaceVerifier.create({ storage: "memory" });
-      return { rule: fv.rule.name, dim: fv.embed(await lfw("Colin_Powell/Colin_Powell_0001.jpg")).length };
+      return { rule: fv.rule.name, dim: (await fv.embed(await lfw("Colin_Powell/Colin_Powell_0001.jpg"))).length };
     });
     assert.deepEqual(defaults, { rule: "logistic-chi2", dim: 192 });
     assert.deepEqual(sfaceRequests(), [], `requests: ${requests.join("\n")}`);
@@ -116,13 +116,13 @@ test("the SFace file is requested only by create({ model: \"sface\" }), and byte
     const fromBytes = await tab.evaluate(async () => {
       const bytes = new Uint8Array(await (await fetch("/model/sface.onnx")).arrayBuffer());
       const fv = await FaceVerifier.create({ model: "sface", modelBytes: bytes, storage: "memory" });
-      return { sha: fv.modelSha256, embedding: Array.from(fv.embed(await lfw("Colin_Powell/Colin_Powell_0001.jpg"))) };
+      return { sha: fv.modelSha256, embedding: Array.from(await fv.embed(await lfw("Colin_Powell/Colin_Powell_0001.jpg"))) };
     });
     assert.deepEqual(sfaceRequests(), [`${server.url}/model/sface.onnx`], "only the page's own fetch of the bytes");
 
     const fetched = await tab.evaluate(async () => {
       const fv = await FaceVerifier.create({ model: "sface", storage: "memory" });
-      return { sha: fv.modelSha256, embedding: Array.from(fv.embed(await lfw("Colin_Powell/Colin_Powell_0001.jpg"))) };
+      return { sha: fv.modelSha256, embedding: Array.from(await fv.embed(await lfw("Colin_Powell/Colin_Powell_0001.jpg"))) };
     });
     assert.deepEqual(sfaceRequests(), [`${server.url}/model/sface.onnx`, `${server.url}/pkg/sface.onnx`]);
     assert.deepEqual(fetched, fromBytes, "the same model from bytes and from the package");

@@ -7,6 +7,7 @@ import init, {
   FaceVerifier,
   type Candidate,
   type CreateOptions,
+  type DetectedFace,
   type Enrollment,
   type EnrollResult,
   type ErrorCode,
@@ -66,9 +67,9 @@ export async function usage(video: HTMLVideoElement, bytes: Uint8Array, head: Ui
   const info: RuleInfo = fv.rule;
   const threshold: number = fv.threshold;
   const sha: string = fv.modelSha256;
-  const embedding: Float32Array = fv.embed(bytes);
-  const faces = fv.detect(video);
-  const stages: StageTimes = fv.profile(bytes);
+  const embedding: Float32Array = await fv.embed(bytes);
+  const faces: DetectedFace[] = await fv.detect(video);
+  const stages: StageTimes = await fv.profile(bytes);
   console.log(stages.embed.medianMs / stages.total.medianMs, stages.flip, timed.landmarksAlign.p90Ms);
   cam.stop();
   try {
@@ -80,6 +81,6 @@ export async function usage(video: HTMLVideoElement, bytes: Uint8Array, head: Ui
     const made = new FacegateError("LOCKED", "locked", { retryAfterMs: 1000 });
     console.log(code === "UNKNOWN_ID", made.name, made.code, made.retryAfterMs, enrolled.shots, p, rule, who[0]?.probability, listed.length, removed, wait);
   }
-  console.log(sface.modelSha256, sfaceFromBytes.rule.threshold, ownModel.embed(bytes).length);
+  console.log(sface.modelSha256, sfaceFromBytes.rule.threshold, (await ownModel.embed(bytes)).length);
   console.log(shots, damaged, persisted, signedIn[0]?.id, ranked.length, everyone.length, imported, info.provenance, threshold, sha, embedding.length, faces[0]?.box.width, faces[0]?.detectionScore, similarity, confidence, who[0]?.similarity);
 }

@@ -64,20 +64,17 @@ fn wasm_memory_bytes() -> f64 {
 async fn oversize_sources_are_refused_before_any_copy() {
     let fv = FaceVerifier::create(opts(&[("storage", "memory".into())])).await.unwrap();
     let sources = oversize_sources().await;
-    let refuse = |what: &str, source: &JsValue| {
-        let err = fv.detect(source.clone()).err().unwrap_or_else(|| panic!("{what}: accepted"));
+    // Each kind once, then the first again: memory is measured from before the first one (a
+    // copy made and dropped would be reused by the next, hiding it).
+    let before = wasm_memory_bytes();
+    for (what, source) in sources.iter().cycle().take(10) {
+        let err = JsFuture::from(fv.detect(source.clone())).await.err().unwrap_or_else(|| panic!("{what}: accepted"));
         assert_eq!(
             get(&err, "code").as_string().as_deref(),
             Some("INVALID_FRAME"),
             "{what}: {:?}",
             get(&err, "message")
         );
-    };
-    // Each kind once, then the first again: memory is measured from before the first one (a
-    // copy made and dropped would be reused by the next, hiding it).
-    let before = wasm_memory_bytes();
-    for (what, source) in sources.iter().cycle().take(10) {
-        refuse(what, source);
     }
     let grown = (wasm_memory_bytes() - before) / f64::from(1 << 20);
     console_log!(
@@ -86,7 +83,7 @@ async fn oversize_sources_are_refused_before_any_copy() {
     );
     assert!(grown <= 64.0, "wasm memory grew by {grown} MiB");
     // The same instance still answers.
-    let faces = fv.detect(Uint8Array::from(super::OBAMA).into()).unwrap();
+    let faces = JsFuture::from(fv.detect(Uint8Array::from(super::OBAMA).into())).await.unwrap();
     assert_eq!(js_sys::Array::from(&faces).length(), 1);
 }
 
@@ -106,10 +103,10 @@ async fn a_jpeg_that_crashed_the_scalar_idct_is_an_invalid_frame() {
     // have killed the instance (vendor/zune-jpeg/PATCHED.md).
     let jpeg = include_bytes!("../../fuzz/corpus/frame_decode/zune-chroma-finer-than-luma-1x1.jpg");
     let fv = FaceVerifier::create(opts(&[("storage", "memory".into())])).await.unwrap();
-    let err = fv.detect(Uint8Array::from(&jpeg[..]).into()).unwrap_err();
+    let err = JsFuture::from(fv.detect(Uint8Array::from(&jpeg[..]).into())).await.unwrap_err();
     assert_eq!(get(&err, "code").as_string().as_deref(), Some("INVALID_FRAME"), "{:?}", get(&err, "message"));
     // The same instance still answers.
-    let faces = fv.detect(Uint8Array::from(super::OBAMA).into()).unwrap();
+    let faces = JsFuture::from(fv.detect(Uint8Array::from(super::OBAMA).into())).await.unwrap();
     assert_eq!(js_sys::Array::from(&faces).length(), 1);
 }
 
