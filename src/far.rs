@@ -391,7 +391,7 @@ mod tests {
     fn a_curve_reads_rates_off_impostor_values() {
         // Impostor values spread evenly over 0..1: a fraction f of them reaches 1 - f.
         let values: Vec<f32> = (0..100_000).map(|i| i as f32 / 100_000.0).collect();
-        let curve = FarCurve::measure(&Rule::cosine(), values, 0.1).unwrap();
+        let curve = FarCurve::measure(&Rule::cosine_for(crate::EmbedderModel::MobileFaceNet), values, 0.1).unwrap();
         assert_eq!((curve.rule.as_str(), curve.head_sha256.as_ref(), curve.impostor_pairs), ("cosine", None, 100_000));
         assert_eq!(curve.points.len(), 13, "0.1 down to 1e-4, where 10 pairs remain");
         for (far, expected) in [(0.1, 0.9), (1e-2, 0.99), (3e-3, 0.997), (1e-4, 0.9999)] {
@@ -401,8 +401,9 @@ mod tests {
         let beyond = curve.value_at(1e-5);
         assert!(beyond > curve.value_at(1e-4) && beyond <= 1.0, "{beyond}");
         assert_eq!(curve.value_at(1e-30), 1.0);
-        assert!(FarCurve::measure(&Rule::cosine(), vec![0.5; 50], 0.0).is_err());
-        assert!(FarCurve::measure(&Rule::cosine(), vec![f32::NAN; 1000], 0.0).is_err());
+        assert!(FarCurve::measure(&Rule::cosine_for(crate::EmbedderModel::MobileFaceNet), vec![0.5; 50], 0.0).is_err());
+        assert!(FarCurve::measure(&Rule::cosine_for(crate::EmbedderModel::MobileFaceNet), vec![f32::NAN; 1000], 0.0)
+            .is_err());
     }
 
     #[test]
@@ -435,7 +436,7 @@ mod tests {
 
     #[test]
     fn the_threshold_grows_with_the_gallery() {
-        for rule in [Rule::cosine(), Rule::bundled().unwrap()] {
+        for rule in [Rule::cosine_for(crate::EmbedderModel::MobileFaceNet), Rule::bundled().unwrap()] {
             let at = |n| IdentifyOptions::default().acceptance(&rule, sha(), n).unwrap();
             let thresholds: Vec<f32> = [1, 10, 100, 1000, 10_000].map(|n| at(n).threshold).to_vec();
             assert!(thresholds[0] >= rule.threshold(), "{thresholds:?}");
@@ -446,7 +447,7 @@ mod tests {
             let loose = IdentifyOptions { far: Some(0.5), ..IdentifyOptions::default() };
             assert_eq!(loose.acceptance(&rule, sha(), 1).unwrap().threshold, rule.threshold(), "never below 1:1");
         }
-        let rule = Rule::cosine();
+        let rule = Rule::cosine_for(crate::EmbedderModel::MobileFaceNet);
         let invalid = [
             IdentifyOptions { k: 0, ..IdentifyOptions::default() },
             IdentifyOptions { far: Some(0.0), ..IdentifyOptions::default() },
@@ -476,7 +477,7 @@ mod tests {
         };
         let cosine = |values: &[f32]| scored(&values.iter().map(|&s| (s, None)).collect::<Vec<_>>());
         // The cosine rule's quick margin is 0.1.
-        let rule = Rule::cosine();
+        let rule = Rule::cosine_for(crate::EmbedderModel::MobileFaceNet);
         let a = Acceptance { threshold: 0.5, cosine: f32::NEG_INFINITY, margin: 0.05 };
         assert!(a.is_settled(&rule, &[]));
         assert!(a.is_settled(&rule, &cosine(&[0.1, 0.39, 0.2])), "nobody can reach 0.5");

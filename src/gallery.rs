@@ -663,7 +663,7 @@ mod tests {
         assert!(block_on(g.remove("mallory")).unwrap());
         assert!(block_on(g.list()).unwrap().damaged.is_empty());
         let bytes = crate::template::to_bytes(&[foreign]);
-        let fresh = Gallery::new(MemoryStore::new(), "sha", Rule::cosine()).unwrap();
+        let fresh = Gallery::new(MemoryStore::new(), "sha", Rule::cosine_for(EmbedderModel::MobileFaceNet)).unwrap();
         assert!(matches!(block_on(fresh.import(&bytes, ImportMode::Merge)), Err(Error::ModelMismatch { .. })));
         assert!(block_on(fresh.list()).unwrap().enrollments.is_empty());
         assert!(matches!(
@@ -695,7 +695,7 @@ mod tests {
     fn export_and_import_round_trip() {
         let g = gallery();
         let bytes = block_on(g.export()).unwrap();
-        let other = Gallery::new(MemoryStore::new(), "sha", Rule::cosine()).unwrap();
+        let other = Gallery::new(MemoryStore::new(), "sha", Rule::cosine_for(EmbedderModel::MobileFaceNet)).unwrap();
         block_on(other.enroll("zoe", vec![e(&[0.0, 0.0, 1.0])])).unwrap();
         assert_eq!(block_on(other.import(&bytes, ImportMode::Merge)).unwrap(), 2);
         assert_eq!(block_on(other.list()).unwrap().enrollments.len(), 3);
@@ -714,7 +714,10 @@ mod tests {
         let cut = good.replace("[1.0,0.0,0.0]", "[1.0,0.0]");
         let three_shots = good.replace("[1.0,0.0,0.0]", "[1.0,0.0,0.0],[1.0,0.0,0.0],[1.0,0.0,0.0]");
         let other = || {
-            let other = Gallery::new(MemoryStore::new(), "sha", Rule::cosine()).unwrap().with_dimension(3).unwrap();
+            let other = Gallery::new(MemoryStore::new(), "sha", Rule::cosine_for(EmbedderModel::MobileFaceNet))
+                .unwrap()
+                .with_dimension(3)
+                .unwrap();
             let other = other.with_limits(Limits { max_shots: 2, max_ids: 3 });
             block_on(other.enroll("zoe", vec![e(&[0.0, 0.0, 1.0])])).unwrap();
             other

@@ -76,11 +76,6 @@ pub enum Rule {
 }
 
 impl Rule {
-    /// Cosine similarity at [`Threshold::DEFAULT`].
-    pub fn cosine() -> Rule {
-        Rule::Cosine(Threshold::DEFAULT)
-    }
-
     /// The default rule of `model`, the one place that decides it: the bundled head for
     /// MobileFaceNet (it is bound to that model), cosine similarity at [`Threshold::SFACE`] for SFace.
     pub fn default_for(model: EmbedderModel) -> Result<Rule> {
@@ -90,7 +85,8 @@ impl Rule {
         }
     }
 
-    /// Cosine similarity at `model`'s default threshold.
+    /// Cosine similarity at `model`'s default threshold ([`Threshold::of`]): there is no
+    /// model-less cosine rule, as MobileFaceNet's threshold would be wrong for SFace.
     pub fn cosine_for(model: EmbedderModel) -> Rule {
         Rule::Cosine(Threshold::of(model))
     }

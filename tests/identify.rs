@@ -63,7 +63,7 @@ fn sign_in_takes_fewer_strangers_for_someone_and_still_recognises_the_enrolled()
     let full = |both: &[(Embedding, Embedding)]| both.iter().map(|(_, f)| f.clone()).collect::<Vec<_>>();
     let (stranger_probes, returning_probes) = (full(&strangers_both), full(&returning_both));
 
-    for rule in [Rule::bundled().unwrap(), Rule::cosine()] {
+    for rule in [Rule::bundled().unwrap(), Rule::cosine_for(facegate::EmbedderModel::MobileFaceNet)] {
         let name = rule.name();
         let gallery = Gallery::new(MemoryStore::new(), pipeline.model_sha256(), rule).unwrap();
         for (id, (_, shot)) in enrolled.iter().zip(&shots) {
@@ -121,7 +121,12 @@ fn towards(cos: f32, axis: usize) -> Embedding {
 
 #[test]
 fn sign_in_refuses_strangers_of_big_galleries_near_ties_and_keeps_k() {
-    let g = Gallery::new(MemoryStore::new(), facegate::model::bundled::mobilefacenet_sha256(), Rule::cosine()).unwrap();
+    let g = Gallery::new(
+        MemoryStore::new(),
+        facegate::model::bundled::mobilefacenet_sha256(),
+        Rule::cosine_for(facegate::EmbedderModel::MobileFaceNet),
+    )
+    .unwrap();
     block_on(g.enroll("alice", vec![towards(1.0, 1)])).unwrap();
     // Cosine 0.6 with alice: accepted 1:1 and in a gallery of one, not among 100.
     let stranger = towards(0.6, 2);

@@ -281,13 +281,16 @@ fn gallery_decides_by_the_head_probability() {
     let data = unit_clusters(10, 6, 6);
     let h = head(HeadKind::LogisticL1, &data, "sha");
     let e = |i: usize| Embedding::new(data.vector(i).iter().map(|&v| v as f32).collect()).unwrap();
-    let mut g = Gallery::new(MemoryStore::new(), "sha", Rule::cosine()).unwrap();
+    let mut g =
+        Gallery::new(MemoryStore::new(), "sha", Rule::cosine_for(facegate::EmbedderModel::MobileFaceNet)).unwrap();
     block_on(g.enroll("p0", vec![e(0)])).unwrap();
     assert_eq!(block_on(g.verify("p0", &e(1))).unwrap().probability, None);
     let other = head(HeadKind::LogisticL1, &data, "other");
     assert!(matches!(g.set_rule(Rule::head(other)), Err(Error::ModelMismatch { .. })));
-    let mut longer =
-        Gallery::new(MemoryStore::new(), "sha", Rule::cosine()).unwrap().with_dimension(h.input_dim() + 1).unwrap();
+    let mut longer = Gallery::new(MemoryStore::new(), "sha", Rule::cosine_for(facegate::EmbedderModel::MobileFaceNet))
+        .unwrap()
+        .with_dimension(h.input_dim() + 1)
+        .unwrap();
     assert!(matches!(longer.set_rule(Rule::head(h.clone())), Err(Error::InvalidArgument(_))));
     assert_eq!(g.dimension(), None);
     g.set_rule(Rule::head(h.clone())).unwrap();
@@ -298,7 +301,7 @@ fn gallery_decides_by_the_head_probability() {
     assert!(same.is_match && same.probability.unwrap() > 0.9, "{same:?}");
     assert!(!different.is_match && different.probability.unwrap() < 0.1, "{different:?}");
     assert!(close(same.probability.unwrap() as f64, h.probability(&e(0), &e(1)).unwrap(), 1e-6));
-    g.set_rule(Rule::cosine()).unwrap();
+    g.set_rule(Rule::cosine_for(facegate::EmbedderModel::MobileFaceNet)).unwrap();
     assert_eq!(block_on(g.verify("p0", &e(1))).unwrap().probability, None);
 }
 

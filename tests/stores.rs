@@ -18,7 +18,7 @@ fn every_store_gives_the_same_decisions_under_both_rules() {
     let faces = Faces::new(&pipeline);
     let dir = std::env::temp_dir().join(format!("facegate-stores-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    for rule in [Rule::cosine(), Rule::bundled().unwrap()] {
+    for rule in [Rule::cosine_for(facegate::EmbedderModel::MobileFaceNet), Rule::bundled().unwrap()] {
         let name = rule.name();
         let file =
             Gallery::new(FileStore::new(dir.join(format!("{name}.json"))), pipeline.model_sha256(), rule.clone());

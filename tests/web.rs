@@ -409,7 +409,7 @@ async fn export_then_import_into_a_fresh_verifier_gives_identical_decisions() {
 async fn indexeddb_and_memory_stores_give_the_native_decisions() {
     let pipeline = Pipeline::new().unwrap();
     let faces = decisions::Faces::new(&pipeline);
-    for rule in [Rule::cosine(), Rule::bundled().unwrap()] {
+    for rule in [Rule::cosine_for(facegate::EmbedderModel::MobileFaceNet), Rule::bundled().unwrap()] {
         let name = rule.name();
         let idb = IndexedDbStore::open("facegate-test-decisions").await.unwrap();
         let gallery = Gallery::new(idb, pipeline.model_sha256(), rule.clone()).unwrap();

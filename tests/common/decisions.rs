@@ -115,7 +115,9 @@ pub async fn run<S: Store>(gallery: &Gallery<S>, faces: &Faces) -> Vec<String> {
     out.push(format!("enroll biden's face as obama: {}", poisoned.code()));
 
     let exported = gallery.export().await.unwrap();
-    let foreign = Gallery::new(MemoryStore::new(), "another-model", Rule::cosine()).unwrap();
+    let foreign =
+        Gallery::new(MemoryStore::new(), "another-model", Rule::cosine_for(facegate::EmbedderModel::MobileFaceNet))
+            .unwrap();
     let refused = foreign.import(&exported, ImportMode::Merge).await.unwrap_err();
     out.push(format!("import of another model: {}", refused.code()));
     gallery.clear().await.unwrap();

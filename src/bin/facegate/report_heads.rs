@@ -104,7 +104,11 @@ pub fn run(args: ReportArgs) -> Result<()> {
     let set = load_faces(&pipeline, Selection::Centre, &args.lfw, &args.source)?;
     let found = lookup(&set);
     let cosine = pairs.iter().map(|p| match (embedding(&found, &p.a), embedding(&found, &p.b)) {
-        (Some(a), Some(b)) => Ok(Scored { score: Rule::cosine().decide(a, b)?.value(), same: p.same, fold: p.fold }),
+        (Some(a), Some(b)) => Ok(Scored {
+            score: Rule::cosine_for(facegate::EmbedderModel::MobileFaceNet).decide(a, b)?.value(),
+            same: p.same,
+            fold: p.fold,
+        }),
         _ => Ok(Scored { score: -1.0, same: p.same, fold: p.fold }),
     });
     let mut methods = vec![Method {

@@ -249,7 +249,7 @@ mod tests {
             image("c", "1", &[0.0, 0.0, 1.0]),
         ];
         for threads in [1, 3] {
-            let r = all_pairs(&set, &Rule::cosine(), threads).unwrap();
+            let r = all_pairs(&set, &Rule::cosine_for(facegate::EmbedderModel::MobileFaceNet), threads).unwrap();
             assert_eq!((r.genuine_pairs, r.impostor_pairs), (2, 8));
             // FAR 1e-4 of 8 allows no impostor: the threshold is the highest impostor score.
             let highest = set[1].embedding.as_ref().unwrap().cosine(set[3].embedding.as_ref().unwrap());
@@ -264,7 +264,7 @@ mod tests {
     fn a_missing_face_is_a_rejected_pair() {
         let mut set = vec![image("a", "1", &[1.0, 0.0]), image("a", "2", &[1.0, 0.1]), image("b", "1", &[0.0, 1.0])];
         set[1].embedding = None;
-        let r = all_pairs(&set, &Rule::cosine(), 2).unwrap();
+        let r = all_pairs(&set, &Rule::cosine_for(facegate::EmbedderModel::MobileFaceNet), 2).unwrap();
         assert_eq!((r.genuine_pairs, r.impostor_pairs), (1, 2));
         assert_eq!(r.tar_at_default, 0.0);
         assert!(!r.meets_fido);
@@ -279,7 +279,7 @@ mod tests {
             image("b", "2", &[0.8, 0.3, 0.0]), // looks like a: a wrong identification
             image("c", "1", &[0.0, 0.1, 1.0]), // not enrolled
         ];
-        let r = open_set(&set, &Rule::cosine(), 2).unwrap();
+        let r = open_set(&set, &Rule::cosine_for(facegate::EmbedderModel::MobileFaceNet), 2).unwrap();
         assert_eq!((r.gallery, r.known_probes, r.unknown_probes), (2, 2, 1));
         assert_eq!(r.rank1, 0.5);
         // One unknown probe: FAR 1e-2 allows none, the threshold is its best score (0.1 against b).
