@@ -67,9 +67,6 @@ pub enum Error {
     /// The store failed to read or write (a write that reports this did not happen).
     #[error("storage: {0}")]
     Storage(String),
-    /// The camera could not be opened or read (browser only).
-    #[error("camera: {0}")]
-    Camera(String),
     /// The caller cancelled the operation (an `AbortSignal`); nothing was decided or counted.
     #[error("aborted: {0}")]
     Aborted(String),
@@ -107,7 +104,6 @@ impl Error {
             Error::Mismatch(_) => ErrorCode::Mismatch,
             Error::Limit(_) => ErrorCode::Limit,
             Error::Storage(_) => ErrorCode::Storage,
-            Error::Camera(_) => ErrorCode::Camera,
             Error::Locked { .. } => ErrorCode::Locked,
             Error::Aborted(_) => ErrorCode::Aborted,
         }
@@ -150,7 +146,8 @@ pub enum ErrorCode {
     Limit,
     /// `STORAGE`
     Storage,
-    /// `CAMERA`
+    /// `CAMERA`: thrown by the browser layer's `Camera` (src/web/), with no [`Error`] variant,
+    /// when the camera cannot be opened or read.
     Camera,
     /// `LOCKED`
     Locked,

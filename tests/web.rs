@@ -186,6 +186,8 @@ async fn every_error_code_and_the_instance_keeps_working() {
         web_sys::window().unwrap().document().unwrap().create_element("video").unwrap().dyn_into().unwrap();
     let err = Camera::start(video, opts(&[("deviceId", "no-such-camera".into())])).await.err().unwrap();
     assert_eq!(get(&err, "code").as_string().as_deref(), Some("CAMERA"));
+    assert_eq!(get(&err, "name").as_string().as_deref(), Some("FacegateError"));
+    assert!(get(&err, "message").as_string().unwrap().starts_with("camera: "), "{:?}", get(&err, "message"));
 
     let bad_options = FaceVerifier::create(opts(&[("dbname", "typo".into())])).await.err().unwrap();
     assert_eq!(get(&bad_options, "code").as_string().as_deref(), Some("INVALID_ARGUMENT"));

@@ -1,7 +1,6 @@
 //! `Camera`: a `getUserMedia` stream shown in a `<video>` element, and frames read from it.
 
-use super::error::camera_error;
-use crate::error::Error;
+use super::error::{camera_error, camera_failure};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -47,12 +46,10 @@ impl Camera {
     ) -> Result<Camera, JsValue> {
         let opts: CameraOptions = super::options(options)?;
         let devices = web_sys::window()
-            .ok_or_else(|| JsValue::from(Error::Camera("no window: the camera needs a page".into())))?
+            .ok_or_else(|| camera_failure("no window: the camera needs a page"))?
             .navigator()
             .media_devices()
-            .map_err(|_| {
-                JsValue::from(Error::Camera("this browser has no camera API (a secure context is required)".into()))
-            })?;
+            .map_err(|_| camera_failure("this browser has no camera API (a secure context is required)"))?;
         let video_constraints = js_sys::Object::new();
         let set = |k: &str, v: JsValue| js_sys::Reflect::set(&video_constraints, &k.into(), &v);
         set("facingMode", opts.facing_mode.unwrap_or_else(|| "user".into()).into())?;
@@ -86,7 +83,7 @@ impl Camera {
             sleep(50).await;
         }
         camera.stop();
-        Err(JsValue::from(Error::Camera("the camera delivered no frame within 10 s".into())))
+        Err(camera_failure("the camera delivered no frame within 10 s"))
     }
 
     /// The current frame as `ImageData` (a `FaceSource`).

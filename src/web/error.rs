@@ -1,17 +1,23 @@
 //! JavaScript `Error`s with a stable `code` property: the core's [`ErrorCode`] strings, the one
 //! list of codes.
 
-use crate::error::Error;
+use crate::error::{Error, ErrorCode};
 use wasm_bindgen::prelude::*;
+
+/// A JS `Error` named `FacegateError` with `message` and `code`.
+fn facegate_error(message: &str, code: ErrorCode) -> js_sys::Error {
+    let err = js_sys::Error::new(message);
+    err.set_name("FacegateError");
+    // Setting a property on a fresh Error object cannot fail.
+    let _ = js_sys::Reflect::set(&err, &"code".into(), &code.as_str().into());
+    err
+}
 
 impl From<Error> for JsValue {
     /// A JS `Error` named `FacegateError` whose `code` is [`Error::code`] (and, for `LOCKED`,
     /// `retryAfterMs`: the milliseconds left of the lock).
     fn from(e: Error) -> Self {
-        let err = js_sys::Error::new(&e.to_string());
-        err.set_name("FacegateError");
-        // Setting a property on a fresh Error object cannot fail.
-        let _ = js_sys::Reflect::set(&err, &"code".into(), &e.code().as_str().into());
+        let err = facegate_error(&e.to_string(), e.code());
         if let Error::Locked { retry_after_ms, .. } = e {
             let _ = js_sys::Reflect::set(&err, &"retryAfterMs".into(), &(retry_after_ms as f64).into());
         }
@@ -30,7 +36,13 @@ pub(crate) fn describe(value: &JsValue) -> String {
     }
 }
 
+/// A `CAMERA` error ("camera: " and `reason`): the camera is the browser's, so its code is made
+/// here, with no variant of the core's [`Error`].
+pub(crate) fn camera_failure(reason: &str) -> JsValue {
+    facegate_error(&format!("camera: {reason}"), ErrorCode::Camera).into()
+}
+
 /// Maps a JS exception from the camera APIs to a `CAMERA` error.
 pub(crate) fn camera_error(e: JsValue) -> JsValue {
-    Error::Camera(describe(&e)).into()
+    camera_failure(&describe(&e))
 }
