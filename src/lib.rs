@@ -28,6 +28,11 @@
 //! ```
 #![deny(missing_docs)]
 
+/// docs/library.md, whose example is compiled as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/library.md")]
+pub struct LibraryDocs;
+
 pub mod align;
 pub mod attempts;
 pub mod detect;

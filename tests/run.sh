@@ -76,8 +76,9 @@ for (const f of ["blazeface-front", "facemesh", "mobilefacenet", "iris"]) {
 }
 console.log("each model is in the package once, the full FaceMesh not at all");'
 
-step "TypeScript declarations (tsc --noEmit on tests/ts/usage.ts)"
+step "TypeScript declarations (tsc --noEmit on tests/ts/usage.ts) and the JavaScript examples of README.md and docs/ (tests/ts/examples.mjs)"
 npx tsc -p tests/ts/tsconfig.json
+node tests/ts/examples.mjs
 
 step "end-to-end: demo and liveness with a fake camera, worker mode, SFace, npm pack under vite dev, vite build, webpack 5 and a plain page, the peer benchmark in short"
 node --test --test-concurrency=1 tests/e2e/
