@@ -506,23 +506,8 @@ impl<S: Store> Gallery<S> {
         let enrollments = template::from_bytes(bytes)?;
         enrollments.iter().try_for_each(|e| e.check_model(&self.model_sha256))?;
         enrollments.iter().try_for_each(|e| self.check_record(e))?;
-        let ids = match mode {
-            ImportMode::Replace => enrollments.len(),
-            ImportMode::Merge => {
-                let Loaded { enrollments: held, damaged } = self.store.load().await?;
-                let mut all: std::collections::BTreeSet<&str> = held.iter().map(|e| e.id()).collect();
-                all.extend(damaged.iter().map(|d| d.id.as_str()));
-                all.extend(enrollments.iter().map(|e| e.id()));
-                all.len()
-            }
-        };
-        if ids > self.limits.max_ids {
-            return Err(Error::InvalidTemplate(format!(
-                "the import would make {ids} ids, more than the maximum of {}",
-                self.limits.max_ids
-            )));
-        }
-        self.store.put_all(&enrollments, mode == ImportMode::Replace).await?;
+        // The id cap is checked by the store in the same atomic step as the write.
+        self.store.put_all(&enrollments, mode == ImportMode::Replace, self.limits.max_ids).await?;
         Ok(enrollments.len())
     }
 }

@@ -71,9 +71,11 @@ pub trait Store {
     async fn remove(&self, id: &str) -> Result<bool>;
     /// Deletes every record and all attempt state.
     async fn clear(&self) -> Result<()>;
-    /// Writes several enrollments (after deleting all other records when `replace`), all or
-    /// nothing. Attempt state is kept.
-    async fn put_all(&self, enrollments: &[Enrollment], replace: bool) -> Result<()>;
+    /// Atomically: writes several enrollments (after deleting all other records when
+    /// `replace`), all or nothing, refusing (`INVALID_TEMPLATE`, nothing written) when the
+    /// records would then hold more than `max_ids` ids (damaged ones included). Attempt state is
+    /// kept.
+    async fn put_all(&self, enrollments: &[Enrollment], replace: bool, max_ids: usize) -> Result<()>;
     /// A token that changes with every write of enrollments, through this store or any other
     /// handle on the same data: while it is unchanged, whatever was derived from [`Store::load`]
     /// still holds (a gallery caches its templates by it).
@@ -95,6 +97,17 @@ fn fresh_revision() -> u64 {
     NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
+/// `INVALID_TEMPLATE` when a write would leave more than `max_ids` of `ids` (distinct or not).
+pub(crate) fn check_id_count<'a>(ids: impl Iterator<Item = &'a str>, max_ids: usize) -> Result<()> {
+    let count = ids.collect::<std::collections::BTreeSet<_>>().len();
+    if count > max_ids {
+        return Err(crate::Error::InvalidTemplate(format!(
+            "the import would make {count} ids, more than the maximum of {max_ids}"
+        )));
+    }
+    Ok(())
+}
+
 /// Both maps a store keeps, and the revision of the enrollments (the memory store's).
 #[derive(Debug, Default)]
 struct Maps {
@@ -104,12 +117,15 @@ struct Maps {
 }
 
 impl Maps {
-    fn put_all(&mut self, enrollments: &[Enrollment], replace: bool) {
+    fn put_all(&mut self, enrollments: &[Enrollment], replace: bool, max_ids: usize) -> Result<()> {
+        let kept = self.enrollments.keys().map(String::as_str).filter(|_| !replace);
+        check_id_count(kept.chain(enrollments.iter().map(Enrollment::id)), max_ids)?;
         if replace {
             self.enrollments.clear();
         }
         self.enrollments.extend(enrollments.iter().map(|e| (e.id().to_owned(), e.clone())));
         self.revision = fresh_revision();
+        Ok(())
     }
 
     fn clear(&mut self) {
@@ -180,8 +196,7 @@ impl Store for MemoryStore {
         Ok(self.maps().enrollments.get(id).cloned())
     }
     async fn put(&self, enrollment: &Enrollment) -> Result<()> {
-        self.maps().put_all(std::slice::from_ref(enrollment), false);
-        Ok(())
+        self.maps().put_all(std::slice::from_ref(enrollment), false, usize::MAX)
     }
     async fn update_enrollment(
         &self,
@@ -200,9 +215,8 @@ impl Store for MemoryStore {
         self.maps().clear();
         Ok(())
     }
-    async fn put_all(&self, enrollments: &[Enrollment], replace: bool) -> Result<()> {
-        self.maps().put_all(enrollments, replace);
-        Ok(())
+    async fn put_all(&self, enrollments: &[Enrollment], replace: bool, max_ids: usize) -> Result<()> {
+        self.maps().put_all(enrollments, replace, max_ids)
     }
     async fn revision(&self) -> Result<u64> {
         Ok(self.maps().revision)
@@ -332,10 +346,7 @@ impl Store for FileStore {
         Ok(self.read_enrollments()?.remove(id))
     }
     async fn put(&self, enrollment: &Enrollment) -> Result<()> {
-        self.update(|maps| {
-            maps.put_all(std::slice::from_ref(enrollment), false);
-            Ok(())
-        })
+        self.update(|maps| maps.put_all(std::slice::from_ref(enrollment), false, usize::MAX))
     }
     async fn update_enrollment(
         &self,
@@ -356,11 +367,8 @@ impl Store for FileStore {
             Ok(())
         })
     }
-    async fn put_all(&self, enrollments: &[Enrollment], replace: bool) -> Result<()> {
-        self.update(|maps| {
-            maps.put_all(enrollments, replace);
-            Ok(())
-        })
+    async fn put_all(&self, enrollments: &[Enrollment], replace: bool, max_ids: usize) -> Result<()> {
+        self.update(|maps| maps.put_all(enrollments, replace, max_ids))
     }
     /// The gallery file's length and modification time (0 when there is none): every write
     /// replaces the file, by this process or another.

@@ -7,7 +7,7 @@
 mod decisions;
 
 use decisions::{locked, read, Faces, TestClock, EXPECTED, LOCKOUT};
-use facegate::{AttemptKey, FileStore, Gallery, MemoryStore, Pipeline, Rule, Store};
+use facegate::{AttemptKey, FileStore, Gallery, ImportMode, Limits, MemoryStore, Pipeline, Rule, Store};
 use pollster::block_on;
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use std::sync::Arc;
@@ -145,4 +145,40 @@ fn concurrent_tries_cannot_skip_the_lockout_or_lose_shots_on_any_store() {
     check(&file, &faces, "file");
     std::fs::remove_file(&path).unwrap();
     std::fs::remove_file(path.with_extension("attempts.json")).unwrap();
+}
+
+#[test]
+fn an_import_racing_an_enroll_never_passes_the_id_cap_on_any_store() {
+    let pipeline = Pipeline::new().unwrap();
+    let faces = Faces::new(&pipeline);
+    let source = Gallery::new(MemoryStore::new(), pipeline.model_sha256(), Rule::bundled().unwrap()).unwrap();
+    block_on(source.enroll("x", vec![faces.obama.clone()])).unwrap();
+    block_on(source.enroll("y", vec![faces.astronaut.clone()])).unwrap();
+    let backup = block_on(source.export()).unwrap();
+    let path = std::env::temp_dir().join(format!("facegate-id-cap-{}.json", std::process::id()));
+    let limits = Limits { max_shots: 5, max_ids: 3 };
+    let file = Gallery::new(FileStore::new(&path), pipeline.model_sha256(), Rule::bundled().unwrap()).unwrap();
+    let memory = Gallery::new(MemoryStore::new(), pipeline.model_sha256(), Rule::bundled().unwrap()).unwrap();
+    fn check<S: Store + Sync>(gallery: &Gallery<S>, backup: &[u8], faces: &Faces, name: &str) {
+        for round in 0..10 {
+            block_on(gallery.clear()).unwrap();
+            block_on(gallery.enroll("a", vec![faces.biden.clone()])).unwrap();
+            // {a} + {x, y} and {a} + {b} both fit 3 ids; together they would make 4.
+            let (imported, enrolled) = std::thread::scope(|scope| {
+                let import = scope.spawn(|| block_on(gallery.import(backup, ImportMode::Merge)).is_ok());
+                let enroll = scope.spawn(|| block_on(gallery.enroll("b", vec![faces.obama_2.clone()])).is_ok());
+                (import.join().unwrap(), enroll.join().unwrap())
+            });
+            let ids = block_on(gallery.store().count()).unwrap();
+            assert!(
+                imported != enrolled,
+                "{name}, round {round}: exactly one fits (import {imported}, enroll {enrolled})"
+            );
+            assert_eq!(ids, if imported { 3 } else { 2 }, "{name}, round {round}");
+        }
+    }
+    check(&memory.with_limits(limits), &backup, &faces, "memory");
+    check(&file.with_limits(limits), &backup, &faces, "file");
+    std::fs::remove_file(&path).unwrap();
+    let _ = std::fs::remove_file(path.with_extension("attempts.json"));
 }

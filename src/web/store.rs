@@ -9,7 +9,7 @@
 use super::error::describe;
 use crate::attempts::{AttemptKey, Attempts};
 use crate::error::{Error, Result};
-use crate::store::{Damaged, Loaded, MemoryStore, Store};
+use crate::store::{check_id_count, Damaged, Loaded, MemoryStore, Store};
 use crate::template::Enrollment;
 use serde::Serialize;
 use std::cell::Cell;
@@ -232,7 +232,7 @@ impl Store for IndexedDbStore {
     }
 
     async fn put(&self, enrollment: &Enrollment) -> Result<()> {
-        self.put_all(std::slice::from_ref(enrollment), false).await
+        self.put_all(std::slice::from_ref(enrollment), false, usize::MAX).await
     }
 
     async fn update_enrollment(
@@ -289,10 +289,20 @@ impl Store for IndexedDbStore {
         .await
     }
 
-    async fn put_all(&self, enrollments: &[Enrollment], replace: bool) -> Result<()> {
+    async fn put_all(&self, enrollments: &[Enrollment], replace: bool, max_ids: usize) -> Result<()> {
         let values = enrollments.iter().map(to_js).collect::<Result<Vec<_>>>()?;
+        let ids: Vec<String> = enrollments.iter().map(|e| e.id().to_owned()).collect();
         self.transact(&[TEMPLATES, META], IdbTransactionMode::Readwrite, |tx| async move {
             let store = object_store(&tx, TEMPLATES)?;
+            // The cap is checked in the transaction that writes: no enroll can slip in between.
+            let kept = match replace {
+                true => Vec::new(),
+                false => js_sys::Array::from(&request("read keys", || store.get_all_keys()).await?)
+                    .iter()
+                    .filter_map(|key| key.as_string())
+                    .collect(),
+            };
+            check_id_count(kept.iter().chain(&ids).map(String::as_str), max_ids)?;
             if replace {
                 request("clear", || store.clear()).await?;
             }
@@ -483,8 +493,8 @@ impl Store for WebStore {
     async fn clear(&self) -> Result<()> {
         forward!(self, s => s.clear())
     }
-    async fn put_all(&self, enrollments: &[Enrollment], replace: bool) -> Result<()> {
-        forward!(self, s => s.put_all(enrollments, replace))
+    async fn put_all(&self, enrollments: &[Enrollment], replace: bool, max_ids: usize) -> Result<()> {
+        forward!(self, s => s.put_all(enrollments, replace, max_ids))
     }
     async fn revision(&self) -> Result<u64> {
         forward!(self, s => s.revision())
