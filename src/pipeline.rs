@@ -16,6 +16,13 @@ use std::sync::{Arc, OnceLock};
 /// 0.61; the four LFW faces under MediaPipe's 0.75 scored 0.66-0.745, and FaceMesh confirms the
 /// three below 0.7 (presence > 0.99) but not the one at 0.745 (presence 0.015).
 pub const CONFIRM_BELOW: f32 = 0.7;
+/// A face picked from the detections, with FaceMesh's mesh of it when confirming it (a score
+/// under [`CONFIRM_BELOW`]) already ran FaceMesh: the mesh is then used again, not recomputed.
+struct Chosen {
+    face: Face,
+    mesh: Option<Mesh>,
+}
+
 /// FaceMesh face-presence probability that confirms an uncertain detection.
 pub const MIN_PRESENCE: f32 = 0.5;
 
@@ -116,16 +123,22 @@ impl Pipeline {
     /// Detections below [`CONFIRM_BELOW`] must be confirmed by FaceMesh.
     pub fn faces(&self, frame: &Frame) -> Result<Vec<Face>> {
         let all = self.detector.detect(frame)?;
-        self.confirmed(frame, &all)
+        Ok(self.confirmed(frame, &all)?.into_iter().map(|c| c.face).collect())
     }
 
     /// The faces of `detections` at least `min_face` wide that are sure enough: detector score
-    /// at least [`CONFIRM_BELOW`], or FaceMesh sees a face in the crop.
-    fn confirmed(&self, frame: &Frame, detections: &[Face]) -> Result<Vec<Face>> {
+    /// at least [`CONFIRM_BELOW`], or FaceMesh sees a face in the crop (its mesh then kept).
+    fn confirmed(&self, frame: &Frame, detections: &[Face]) -> Result<Vec<Chosen>> {
         let mut out = Vec::new();
         for face in detections.iter().filter(|f| f.bbox.width >= self.options.min_face as f32) {
-            if face.detection_score >= CONFIRM_BELOW || self.landmarker.mesh(frame, face)?.presence >= MIN_PRESENCE {
-                out.push(face.clone());
+            let face = face.clone();
+            if face.detection_score >= CONFIRM_BELOW {
+                out.push(Chosen { face, mesh: None });
+                continue;
+            }
+            let mesh = self.landmarker.mesh(frame, &face)?;
+            if mesh.presence >= MIN_PRESENCE {
+                out.push(Chosen { face, mesh: Some(mesh) });
             }
         }
         Ok(out)
@@ -133,21 +146,28 @@ impl Pipeline {
 
     /// Picks the face to use, or says why there is none.
     pub fn select(&self, frame: &Frame, selection: Selection) -> Result<Face> {
+        Ok(self.choose(frame, selection)?.face)
+    }
+
+    /// [`Pipeline::select`], keeping the mesh FaceMesh made if it confirmed the face.
+    fn choose(&self, frame: &Frame, selection: Selection) -> Result<Chosen> {
         let all = self.detector.detect(frame)?;
-        let largest = |faces: &[Face]| faces.iter().max_by(|a, b| a.bbox.area().total_cmp(&b.bbox.area())).cloned();
+        let area = |c: &Chosen| c.face.bbox.area();
         let mid = Point::new(frame.width() as f32 / 2.0, frame.height() as f32 / 2.0);
-        let off_centre = |f: &Face| {
-            let c = f.bbox.center();
-            (c.x - mid.x).hypot(c.y - mid.y)
+        let off_centre = |c: &Chosen| {
+            let centre = c.face.bbox.center();
+            (centre.x - mid.x).hypot(centre.y - mid.y)
         };
         let big = self.confirmed(frame, &all)?;
-        let small: Vec<Face> = all.iter().filter(|f| f.bbox.width < self.options.min_face as f32).cloned().collect();
+        let small = all.iter().filter(|f| f.bbox.width < self.options.min_face as f32);
         match (big.len(), selection) {
-            (0, _) => match largest(&small) {
+            (0, _) => match small.max_by(|a, b| a.bbox.area().total_cmp(&b.bbox.area())) {
                 Some(small) => Err(Error::FaceTooSmall { size: small.bbox.width as u32, min: self.options.min_face }),
                 None => Err(Error::NoFace),
             },
-            (1, _) | (_, Selection::Largest) => largest(&big).ok_or(Error::NoFace),
+            (1, _) | (_, Selection::Largest) => {
+                big.into_iter().max_by(|a, b| area(a).total_cmp(&area(b))).ok_or(Error::NoFace)
+            }
             (_, Selection::Centre) => {
                 big.into_iter().min_by(|a, b| off_centre(a).total_cmp(&off_centre(b))).ok_or(Error::NoFace)
             }
@@ -187,14 +207,27 @@ impl Pipeline {
         }
     }
 
-    /// FaceMesh's points of `face` and the first step of its embedding (see
-    /// [`Pipeline::probe`]), running FaceMesh once (its points also align the face when the
-    /// landmark source is FaceMesh).
-    pub fn mesh_and_probe(&self, frame: &Frame, face: &Face) -> Result<(Mesh, Probe)> {
-        let mesh = self.mesh(frame, face)?;
-        let points = self.five_points(face, || FivePoints::from_mesh(&mesh))?;
+    /// Selects a face, then FaceMesh's points of it and the first step of its embedding (see
+    /// [`Pipeline::probe`]), running FaceMesh once per face (its points also align the face when
+    /// the landmark source is FaceMesh, and a mesh made to confirm the face is reused).
+    pub fn mesh_and_probe(&self, frame: &Frame, selection: Selection) -> Result<(Mesh, Probe)> {
+        let Chosen { face, mesh } = self.choose(frame, selection)?;
+        let mesh = match mesh {
+            Some(mesh) => mesh,
+            None => self.mesh(frame, &face)?,
+        };
+        let points = self.five_points(&face, || FivePoints::from_mesh(&mesh))?;
         let probe = self.embedder.probe(align(frame, &points)?, self.options.flip)?;
         Ok((mesh, probe))
+    }
+
+    /// The aligned crop of a chosen face, from the mesh it was confirmed with if any.
+    fn align_chosen(&self, frame: &Frame, chosen: &Chosen) -> Result<AlignedFace> {
+        let points = self.five_points(&chosen.face, || match &chosen.mesh {
+            Some(mesh) => FivePoints::from_mesh(mesh),
+            None => self.landmarker.five_points(frame, &chosen.face),
+        })?;
+        align(frame, &points)
     }
 
     /// The embedding of an aligned crop (with the mirror image too when `flip` is set).
@@ -209,17 +242,17 @@ impl Pipeline {
 
     /// Selects a face and embeds it.
     pub fn describe(&self, frame: &Frame, selection: Selection) -> Result<Described> {
-        let face = self.select(frame, selection)?;
-        let embedding = self.embed(frame, &face)?;
-        Ok(Described { face, embedding })
+        let chosen = self.choose(frame, selection)?;
+        let embedding = self.embed_aligned(&self.align_chosen(frame, &chosen)?)?;
+        Ok(Described { face: chosen.face, embedding })
     }
 
     /// Selects a face and runs the first embedding pass only (the crop alone): a verify that is
     /// clear on it skips the mirror pass (see [`Rule::is_clear`](crate::Rule::is_clear)).
     pub fn probe(&self, frame: &Frame, selection: Selection) -> Result<(Face, Probe)> {
-        let face = self.select(frame, selection)?;
-        let probe = self.embedder.probe(self.align(frame, &face)?, self.options.flip)?;
-        Ok((face, probe))
+        let chosen = self.choose(frame, selection)?;
+        let probe = self.embedder.probe(self.align_chosen(frame, &chosen)?, self.options.flip)?;
+        Ok((chosen.face, probe))
     }
 
     /// The full embedding of `probe`, the same as [`Pipeline::describe`] gives (the mirror pass

@@ -33,9 +33,8 @@ impl Session {
         if self.check.outcome().is_some() || self.check.is_stale(t_ms) {
             return Ok(self.check.progress()); // refused before any model runs
         }
-        let seen = match pipeline.select(frame, Selection::Single) {
-            Ok(face) => {
-                let (mesh, probe) = pipeline.mesh_and_probe(frame, &face)?;
+        let seen = match pipeline.mesh_and_probe(frame, Selection::Single) {
+            Ok((mesh, probe)) => {
                 // The first face is embedded fully (it is the probe decided on at the end); the
                 // others in two steps, like a verify.
                 let same_person = match &self.first {
