@@ -56,12 +56,27 @@ fn broken_encoded_images_are_invalid_frames() {
 
 /// Found by `tests/fuzz.sh`: zune-jpeg 0.5.15 panicked in its IDCT (the AVX2 one natively, the
 /// scalar one wasm uses) on JPEGs whose chroma is sampled more finely than luma; the patched copy
-/// (vendor/zune-jpeg/PATCHED.md) refuses their frame header.
+/// (vendor/zune-jpeg/PATCHED.md) refuses their frame header (luma and Cb 1x1, Cr 4x2).
 #[test]
 fn jpegs_with_chroma_finer_than_luma_are_invalid_frames() {
     for name in ["zune-chroma-finer-than-luma-avx2.jpg", "zune-chroma-finer-than-luma-1x1.jpg"] {
         assert_invalid_frame(Frame::decode(&found_by_fuzzing(name)), name);
     }
+}
+
+/// The guard against those panics refuses only a later component sampled horizontally more finely
+/// than the first: a valid file with luma 2x1 and chroma 1x2 (`cjpeg -sample 2x1,1x2,1x2` of a
+/// 64x48 crop of astronaut.png at (200, 100)) decodes, close to the source's pixels.
+#[test]
+fn jpeg_with_chroma_vertically_finer_than_luma_decodes() {
+    let frame = Frame::decode(&fixture("astronaut-crop-luma-2x1-chroma-1x2.jpg")).unwrap();
+    assert_eq!((frame.width(), frame.height()), (64, 48));
+    let source = image::load_from_memory(&fixture("astronaut.png")).unwrap().to_rgb8();
+    let source = image::imageops::crop_imm(&source, 200, 100, 64, 48).to_image();
+    let diffs: Vec<u32> = frame.rgb().iter().zip(source.as_raw()).map(|(&a, &b)| u32::from(a.abs_diff(b))).collect();
+    let mean = f64::from(diffs.iter().sum::<u32>()) / diffs.len() as f64;
+    // 4.9 levels: libjpeg-turbo's djpeg is as far from the source (luma is halved across).
+    assert!(mean < 6.0, "mean difference {mean} from the source");
 }
 
 /// An input of the committed `frame_decode` fuzz corpus.

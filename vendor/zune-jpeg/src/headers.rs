@@ -287,14 +287,17 @@ pub(crate) fn parse_start_of_frame<T: ZByteReaderTrait>(
         v_max = max(v_max, comp.vertical_sample);
     }
 
-    // facegate patch: the MCU code sizes its output rows from the first component, so a later
-    // component sampled more finely overruns them (a panic in the IDCT's stores); refuse it.
-    if img.components.iter().any(|c| {
-        c.horizontal_sample > img.components[0].horizontal_sample
-            || c.vertical_sample > img.components[0].vertical_sample
-    }) {
+    // facegate patch: a later component sampled horizontally more finely than the first overruns
+    // the IDCT's output rows when the frame comes in more than one scan (a panic in the IDCT's
+    // stores); refuse it. Vertically finer components decode.
+    if img
+        .components
+        .iter()
+        .any(|c| c.horizontal_sample > img.components[0].horizontal_sample)
+    {
         return Err(DecodeErrors::SofError(
-            "a component is sampled more finely than the first: not supported".to_string()
+            "a component is sampled horizontally more finely than the first: not supported"
+                .to_string()
         ));
     }
 
